@@ -1,0 +1,1 @@
+"""The pure operational-transformation core: values, operations, transforms. Imports nothing of ours."""
