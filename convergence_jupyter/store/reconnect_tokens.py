@@ -1,0 +1,110 @@
+"""Reconnect tokens, stored by hash.
+
+Security: pass only ``sha256(token).hexdigest()`` here, never the token itself; the
+plaintext goes to the client once and nowhere else. A lookup by hash is safe against timing
+attacks because the attacker does not control the hash's prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .base import utcnow
+from .identity_tables import ReconnectTokenRow, UserRow
+from .records import ReconnectTokenRecord, UserRecord
+from .users import record_from_row
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_hash(token_hash: str) -> str:
+    if not _SHA256_HEX.fullmatch(token_hash):
+        raise ValueError("expected the lowercase SHA-256 hex digest of the token, not the token")
+    return token_hash
+
+
+class ReconnectTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def issue(
+        self,
+        domain_pk: int,
+        user_pk: int,
+        token_hash: str,
+        expires_at: datetime,
+        *,
+        now: datetime | None = None,
+    ) -> ReconnectTokenRecord:
+        row = ReconnectTokenRow(
+            token_hash=_check_hash(token_hash),
+            domain_id=domain_pk,
+            user_id=user_pk,
+            created_at=now or utcnow(),
+            expires_at=expires_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return ReconnectTokenRecord(
+            token_hash=row.token_hash,
+            domain_pk=row.domain_id,
+            user_pk=row.user_id,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    async def find_valid(
+        self, token_hash: str, now: datetime | None = None, *, domain_pk: int | None = None
+    ) -> UserRecord | None:
+        """The token's user if the token exists, has not expired and the user is neither
+        disabled nor deleted; else None.
+
+        Security: pass ``domain_pk`` (or compare ``record.domain_pk``) so a token issued in one
+        domain cannot open a session in another.
+        """
+        stmt = (
+            select(UserRow)
+            .join(ReconnectTokenRow, ReconnectTokenRow.user_id == UserRow.id)
+            .where(
+                ReconnectTokenRow.token_hash == _check_hash(token_hash),
+                ReconnectTokenRow.expires_at > (now or utcnow()),
+                UserRow.disabled.is_(False),
+                UserRow.deleted.is_(False),
+            )
+        )
+        if domain_pk is not None:
+            stmt = stmt.where(ReconnectTokenRow.domain_id == domain_pk)
+        row = await self._session.scalar(stmt)
+        return None if row is None else record_from_row(row)
+
+    async def refresh(self, token_hash: str, expires_at: datetime) -> bool:
+        """Move the token's expiry (protocol: refreshed on every use); False if unknown."""
+        result = await self._session.execute(
+            update(ReconnectTokenRow)
+            .where(ReconnectTokenRow.token_hash == _check_hash(token_hash))
+            .values(expires_at=expires_at)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def revoke(self, token_hash: str) -> bool:
+        result = await self._session.execute(
+            delete(ReconnectTokenRow).where(ReconnectTokenRow.token_hash == _check_hash(token_hash))
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def revoke_for_user(self, user_pk: int) -> int:
+        """Revoke all of a user's tokens (password change, disable, delete)."""
+        result = await self._session.execute(
+            delete(ReconnectTokenRow).where(ReconnectTokenRow.user_id == user_pk)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        result = await self._session.execute(
+            delete(ReconnectTokenRow).where(ReconnectTokenRow.expires_at <= (now or utcnow()))
+        )
+        return int(getattr(result, "rowcount", 0))
