@@ -179,12 +179,14 @@ class GroupRepository:
                         groups.append(group_id)
         return {k: result[k] for k in keys if k in result}
 
-    async def replace_user_groups(self, user_pk: int, group_ids: Iterable[str]) -> None:
-        """Make the user a member of exactly ``group_ids`` in its domain, creating missing
-        groups (the JWT ``groups`` claim semantics)."""
+    async def replace_user_groups(
+        self, domain_pk: int, user_pk: int, group_ids: Iterable[str]
+    ) -> None:
+        """Make the user a member of exactly ``group_ids`` of its domain, creating missing
+        groups (the JWT ``groups`` claim semantics). Empty ids are ignored."""
         user = await self._session.get(UserRow, user_pk)
-        if user is None:
-            raise NotFound(f"user {user_pk}")
+        if user is None or user.domain_id != domain_pk:
+            raise NotFound(f"user {user_pk} in domain {domain_pk}")
         wanted = list(dict.fromkeys(g for g in group_ids if g))
         await insert_ignore(
             self._session,

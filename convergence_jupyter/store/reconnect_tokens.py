@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,16 @@ def _check_hash(token_hash: str) -> str:
     if not _SHA256_HEX.fullmatch(token_hash):
         raise ValueError("expected the lowercase SHA-256 hex digest of the token, not the token")
     return token_hash
+
+
+def _record(row: ReconnectTokenRow) -> ReconnectTokenRecord:
+    return ReconnectTokenRecord(
+        token_hash=row.token_hash,
+        domain_pk=row.domain_id,
+        user_pk=row.user_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
 
 
 class ReconnectTokenRepository:
@@ -49,26 +60,12 @@ class ReconnectTokenRepository:
         )
         self._session.add(row)
         await self._session.flush()
-        return ReconnectTokenRecord(
-            token_hash=row.token_hash,
-            domain_pk=row.domain_id,
-            user_pk=row.user_id,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-        )
+        return _record(row)
 
-    async def find_valid(
-        self, token_hash: str, now: datetime | None = None, *, domain_pk: int | None = None
-    ) -> UserRecord | None:
-        """The token's user if the token exists, has not expired and the user is neither
-        disabled nor deleted; else None.
-
-        Security: pass ``domain_pk`` (or compare ``record.domain_pk``) so a token issued in one
-        domain cannot open a session in another.
-        """
+    def _valid(self, token_hash: str, now: datetime | None, domain_pk: int | None) -> Any:
         stmt = (
-            select(UserRow)
-            .join(ReconnectTokenRow, ReconnectTokenRow.user_id == UserRow.id)
+            select(ReconnectTokenRow, UserRow)
+            .join(UserRow, ReconnectTokenRow.user_id == UserRow.id)
             .where(
                 ReconnectTokenRow.token_hash == _check_hash(token_hash),
                 ReconnectTokenRow.expires_at > (now or utcnow()),
@@ -78,8 +75,26 @@ class ReconnectTokenRepository:
         )
         if domain_pk is not None:
             stmt = stmt.where(ReconnectTokenRow.domain_id == domain_pk)
-        row = await self._session.scalar(stmt)
-        return None if row is None else record_from_row(row)
+        return stmt
+
+    async def find_valid(
+        self, token_hash: str, now: datetime | None = None, *, domain_pk: int | None = None
+    ) -> ReconnectTokenRecord | None:
+        """The token if it exists, has not expired and its user is neither disabled nor
+        deleted; else None.
+
+        Security: pass ``domain_pk`` (or compare ``record.domain_pk``) so a token issued in one
+        domain cannot open a session in another.
+        """
+        found = (await self._session.execute(self._valid(token_hash, now, domain_pk))).first()
+        return None if found is None else _record(found[0])
+
+    async def find_valid_user(
+        self, token_hash: str, now: datetime | None = None, *, domain_pk: int | None = None
+    ) -> UserRecord | None:
+        """Like :meth:`find_valid`, but returns the token's user."""
+        found = (await self._session.execute(self._valid(token_hash, now, domain_pk))).first()
+        return None if found is None else record_from_row(found[1])
 
     async def refresh(self, token_hash: str, expires_at: datetime) -> bool:
         """Move the token's expiry (protocol: refreshed on every use); False if unknown."""
