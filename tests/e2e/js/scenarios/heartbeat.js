@@ -1,0 +1,42 @@
+"use strict";
+// Stay connected for a while with a short heartbeat and report what happened.
+// args: {url, auth, pingInterval (s), pongTimeout (s), durationMs, options?}
+module.exports = async function heartbeat(args, lib) {
+  const stats = lib.newWireStats();
+  const options = lib.buildOptions(
+    {
+      ...(args.options || {}),
+      protocol: {
+        defaultRequestTimeout: 5,
+        heartbeat: { enabled: true, pingInterval: args.pingInterval, pongTimeout: args.pongTimeout },
+      },
+    },
+    stats,
+  );
+  const domain = await lib.connect(args.url, args.auth, options);
+  const events = lib.recordEvents(domain);
+  const sessionIdBefore = domain.session().sessionId();
+  await lib.sleep(args.durationMs);
+  const connectedAtEnd = domain.isConnected();
+  const sessionIdAfter = domain.session().sessionId();
+  // One request after the quiet period proves the connection still carries traffic.
+  let serverTimeOk = false;
+  if (connectedAtEnd) {
+    try {
+      await domain.serverTime();
+      serverTimeOk = true;
+    } catch (e) {
+      serverTimeOk = lib.describeError(e);
+    }
+  }
+  await lib.safeDisconnect(domain);
+  return {
+    ok: true,
+    connectedAtEnd,
+    sessionIdBefore,
+    sessionIdAfter,
+    serverTimeOk,
+    events,
+    wire: stats,
+  };
+};

@@ -1,0 +1,51 @@
+"""The Jupyter login bridge: a Jupyter-authenticated POST returns a JWT for the real client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from .harness import jwt_auth, run_scenario
+
+pytestmark = pytest.mark.e2e
+
+
+def test_bridge_token_from_python_then_connect_with_jwt(server):
+    status, body = server.login_bridge()
+    assert status == 200, body
+    assert isinstance(body, dict), body
+    assert body["jwt"]
+    assert body["username"]
+    assert body["realtimeUrl"] == server.url
+    expires = datetime.fromisoformat(body["expiresAt"].replace("Z", "+00:00"))
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    assert expires > datetime.now(UTC)
+
+    r = run_scenario("connect", {"url": body["realtimeUrl"], "auth": jwt_auth(body["jwt"])})
+    assert r["ok"], r.describe()
+    assert r["session"]["user"]["username"] == body["username"]
+    assert r["session"]["user"]["userType"] == "normal"
+
+
+def test_bridge_from_node_with_jupyter_token(server):
+    r = run_scenario(
+        "login_bridge", {"bridgeUrl": server.login_bridge_url, "jupyterToken": server.token}
+    )
+    assert r["ok"], r.describe()
+    assert r["usedUrl"] == server.url
+    assert r["session"]["user"]["username"] == r["bridge"]["username"]
+
+
+def test_bridge_without_jupyter_auth_is_403(server):
+    status, body = server.login_bridge(token=None)
+    assert status == 403, (status, body)
+    r = run_scenario("login_bridge", {"bridgeUrl": server.login_bridge_url, "jupyterToken": None})
+    assert not r["ok"], r.describe()
+    assert r["code"] == "http_403", r.describe()
+
+
+def test_bridge_with_wrong_jupyter_token_is_403(server):
+    status, body = server.login_bridge(token="not-the-token")
+    assert status == 403, (status, body)
