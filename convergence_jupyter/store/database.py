@@ -56,6 +56,12 @@ def normalize_url(url: str | URL, *, sync: bool = False) -> URL:
     raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}")
 
 
+def _make_parent_dir(url: URL) -> None:
+    if url.get_backend_name() == "sqlite" and not _is_memory_sqlite(url):
+        assert url.database is not None
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
 def _install_sqlite_hooks(engine: Engine, synchronous: Synchronous, busy_timeout_ms: int) -> None:
     """Per-connection PRAGMAs and explicit transaction control for SQLite.
 
@@ -150,9 +156,7 @@ class Database:
         if target.get_backend_name() == "sqlite":
             if _is_memory_sqlite(target):
                 kwargs["poolclass"] = StaticPool
-            else:
-                assert target.database is not None
-                Path(target.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_parent_dir(target)
         else:
             kwargs["pool_pre_ping"] = True
         engine = create_async_engine(target, **kwargs)
@@ -179,11 +183,11 @@ class Database:
         ``readonly=True`` only relaxes locking on SQLite (deferred BEGIN); it does not stop
         writes, so use it just for read paths.
         """
-        async with self._sessions() as session:
+        async with self._sessions() as session, session.begin():
             if readonly:
+                # First use of the connection: the option is set before BEGIN is emitted.
                 await session.connection(execution_options={_READONLY_OPTION: True})
-            async with session.begin():
-                yield session
+            yield session
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -243,6 +247,7 @@ def create_sync_engine(
 ) -> Engine:
     """A blocking engine with the same SQLite settings, for Alembic's command line."""
     target = normalize_url(url, sync=True)
+    _make_parent_dir(target)
     engine = create_engine(target)
     if target.get_backend_name() == "sqlite":
         _install_sqlite_hooks(engine, synchronous, busy_timeout_ms)
