@@ -120,7 +120,7 @@ function connect(url, auth, options) {
 async function reconnectWithToken(url, token, options) {
   const failures = [];
   const domain = new client.ConvergenceDomain(url, options);
-  domain.on("connection_failed", (e) => failures.push({ code: e.code, details: e.details }));
+  domain.on("connection_failed", (e) => failures.push({ code: e.code, details: e.message }));
   try {
     await domain.reconnect(token);
   } catch (e) {
@@ -187,7 +187,8 @@ function recordEvents(domain) {
     domain.on(name, (e) => {
       const entry = { name, at: Date.now() };
       if (e && e.code !== undefined) entry.code = e.code;
-      if (e && e.details !== undefined) entry.details = e.details;
+      if (e && typeof e.message === "string") entry.message = e.message;
+      if (e && e.delay !== undefined) entry.delay = e.delay;
       events.push(entry);
     });
   }

@@ -29,14 +29,16 @@ module.exports = async function heartbeat(args, lib) {
       serverTimeOk = lib.describeError(e);
     }
   }
-  await lib.safeDisconnect(domain);
-  return {
+  // Snapshot before our own disconnect adds its events and close frames.
+  const result = {
     ok: true,
     connectedAtEnd,
     sessionIdBefore,
     sessionIdAfter,
     serverTimeOk,
-    events,
-    wire: stats,
+    events: [...events],
+    wire: JSON.parse(JSON.stringify(stats)),
   };
+  await lib.safeDisconnect(domain);
+  return result;
 };
