@@ -91,7 +91,8 @@ class ServerProcess:
     base_url: str = "/"
     namespace: str = DEFAULT_NAMESPACE
     domain: str = DEFAULT_DOMAIN
-    anonymous_auth: bool = True
+    #: ``None`` leaves the domain's stored setting alone (the server's default).
+    anonymous_auth: bool | None = True
     extra_args: Sequence[str] = ()
     startup_timeout: float = 40.0
 
@@ -135,9 +136,13 @@ class ServerProcess:
             f"--ServerApp.root_dir={self.root_dir}",
             f"--ServerApp.base_url={self.base_url}",
             f"--ConvergenceApp.database_url={self.database_url}",
-            f"--ConvergenceApp.anonymous_auth={self.anonymous_auth}",
             f"--ConvergenceApp.default_namespace={self.namespace}",
             f"--ConvergenceApp.default_domain={self.domain}",
+            *(
+                []
+                if self.anonymous_auth is None
+                else [f"--ConvergenceApp.anonymous_auth={self.anonymous_auth}"]
+            ),
             *self.extra_args,
         ]
 

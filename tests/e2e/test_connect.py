@@ -109,8 +109,10 @@ def test_anonymous_disabled_with_cli_on_running_server(server_factory, admin_for
     assert again["ok"], again.describe()
 
 
-def test_anonymous_disabled_by_server_option(server_factory):
-    srv = server_factory("anon-off", anonymous_auth=False)
+@pytest.mark.parametrize("option", [False, None], ids=["option-false", "default-new-domain"])
+def test_anonymous_disabled_by_server_option(server_factory, option):
+    # Without the option a new domain has anonymous auth off (like the real server).
+    srv = server_factory("anon-off", anonymous_auth=option)
     r = connect(srv.url, anonymous("Eve"))
     assert not r["ok"], r.describe()
     assert r["code"] == "anonymous_auth_disabled", r.describe()

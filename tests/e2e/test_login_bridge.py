@@ -49,3 +49,14 @@ def test_bridge_without_jupyter_auth_is_403(server):
 def test_bridge_with_wrong_jupyter_token_is_403(server):
     status, body = server.login_bridge(token="not-the-token")
     assert status == 403, (status, body)
+
+
+def test_bridge_and_realtime_under_a_base_url(server_factory):
+    srv = server_factory("base-url", base_url="/jupyter/user/ada/")
+    status, body = srv.login_bridge()
+    assert status == 200, body
+    assert body["realtimeUrl"] == srv.url
+    assert "/jupyter/user/ada/convergence/realtime/" in body["realtimeUrl"]
+    r = run_scenario("connect", {"url": body["realtimeUrl"], "auth": jwt_auth(body["jwt"])})
+    assert r["ok"], r.describe()
+    assert r["session"]["user"]["username"] == body["username"]
