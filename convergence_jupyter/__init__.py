@@ -1,4 +1,4 @@
-"""convergence-jupyter: the Convergence real-time collaboration engine as a Jupyter server extension."""
+"""convergence-jupyter: the Convergence real-time collaboration engine for Jupyter."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""auth layer."""
+"""Authentication: passwords, JWT, anonymous, reconnect tokens and the Jupyter login bridge."""

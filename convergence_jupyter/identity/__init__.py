@@ -1,1 +1,1 @@
-"""identity layer."""
+"""Identity service: users and groups of a domain, as the client may query them."""

@@ -1,1 +1,1 @@
-"""realtime layer."""
+"""One websocket connection = one session: handshake, heartbeat, limits, dispatch, output."""
