@@ -264,15 +264,30 @@ def jwt_key(admin: Admin, rsa_key_factory: Callable[..., RsaKey]) -> RsaKey:
 # --------------------------------------------------------------------------------------
 
 
+def _servers_used_by(item: pytest.Item) -> list[ServerProcess]:
+    found: list[ServerProcess] = []
+
+    def add(server: ServerProcess) -> None:
+        if server not in found:
+            found.append(server)
+
+    for value in getattr(item, "funcargs", {}).values():
+        if isinstance(value, ServerProcess):
+            add(value)
+        elif isinstance(value, ServerFactory):
+            for server in value.servers:
+                add(server)
+        elif isinstance(getattr(value, "server", None), ServerProcess):
+            add(value.server)
+    return found or list(_LIVE_SERVERS)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if report.failed and _LIVE_SERVERS:
-        for server in _LIVE_SERVERS:
+    if report.failed:
+        for server in _servers_used_by(item):
             report.sections.append(
-                (
-                    f"server {server.name} log tail ({server.log_path})",
-                    server.log_tail(),
-                )
+                (f"server {server.name} log tail ({server.log_path})", server.log_tail())
             )
     return report
