@@ -212,3 +212,45 @@ def test_repr_hides_password() -> None:
         assert "hunter2" not in repr(db)
     finally:
         asyncio.run(db.close())
+
+
+def test_failed_upgrade_leaves_nothing_half_done(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration that dies part-way rolls back completely (DDL is transactional on both
+    backends; on SQLite because the store emits BEGIN itself)."""
+    from alembic.operations import Operations
+
+    real = Operations.create_index
+
+    def failing_create_index(self: Operations, index_name: Any, *args: Any, **kw: Any) -> Any:
+        if "ix_sessions_user_id" in str(index_name):
+            raise RuntimeError("simulated crash mid-migration")
+        return real(self, index_name, *args, **kw)
+
+    async def body(db: Database) -> None:
+        monkeypatch.setattr(Operations, "create_index", failing_create_index)
+        with pytest.raises(RuntimeError, match="simulated"):
+            await db.upgrade()
+        monkeypatch.undo()
+        assert await db.current_revision() is None
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_tables) <= {"sqlite_sequence"}
+        await db.upgrade()
+        assert await db.is_up_to_date()
+
+    run_with_db(db_url, body, upgrade=False)
+
+
+def test_concurrent_upgrades_are_serialised(db_url: str) -> None:
+    async def main() -> None:
+        dbs = [Database.from_url(db_url, busy_timeout_ms=30_000) for _ in range(3)]
+        try:
+            await asyncio.gather(*(db.upgrade() for db in dbs))
+            for db in dbs:
+                assert await db.is_up_to_date()
+        finally:
+            for db in dbs:
+                await db.close()
+
+    asyncio.run(main())
