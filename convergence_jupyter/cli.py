@@ -165,7 +165,7 @@ async def cmd_group_create(db: Database, args: argparse.Namespace) -> None:
 
 async def cmd_jwt_key_add(db: Database, args: argparse.Namespace) -> None:
     domain = await _domain(db, args)
-    pem = Path(args.public_key_file).read_text()
+    pem = await asyncio.to_thread(Path(args.public_key_file).read_text)
     try:
         validate_public_key_pem(pem)
     except ValueError as exc:
