@@ -5,7 +5,9 @@ Alembic's ``env.py`` and the schema-drift test use :data:`metadata` from here.
 
 from __future__ import annotations
 
+from .activity_tables import ActivityRow
 from .base import Base
+from .chat_tables import ChatEventRow, ChatMemberRow, ChatRow
 from .domain_tables import DomainRow, DomainStatus, JwtKeyRow
 from .identity_tables import (
     GroupMemberRow,
@@ -15,16 +17,22 @@ from .identity_tables import (
     UserRow,
     UserType,
 )
+from .permission_tables import PermissionGrantRow
 from .server_tables import ServerSecretRow
 
 metadata = Base.metadata
 
 __all__ = [
+    "ActivityRow",
     "Base",
+    "ChatEventRow",
+    "ChatMemberRow",
+    "ChatRow",
     "DomainRow",
     "DomainStatus",
     "GroupMemberRow",
     "JwtKeyRow",
+    "PermissionGrantRow",
     "ReconnectTokenRow",
     "ServerSecretRow",
     "SessionRow",
