@@ -197,9 +197,12 @@ def test_groups_for_users(server, directory):
     bob, alice, carol, many, nobody = r["results"]
     assert bob["ok"] and sorted(bob["value"]) == sorted([d.eng, d.ops]), r.describe()
     assert alice["ok"] and alice["value"] == [d.eng], r.describe()
-    assert carol["ok"] and carol["value"] == [], r.describe()
+    # A user in no group: proto3 cannot tell an empty repeated field from an absent one and
+    # rc.12 converts messages without `arrays: true`, so the client hands back `undefined`
+    # (the real server behaves the same). Accept both, but the user must be listed.
+    assert carol["ok"] and carol["value"] in (None, []), r.describe()
     assert many["ok"], r.describe()
-    assert {k: sorted(v) for k, v in many["value"].items()} == {
+    assert {k: sorted(v or []) for k, v in many["value"].items()} == {
         d.alice: [d.eng],
         d.bob: sorted([d.eng, d.ops]),
         d.carol: [],

@@ -36,8 +36,13 @@ async function run(identity, lib, call) {
       const groups = await identity.groupsForUser(call.username);
       return groups === undefined ? null : groups;
     }
-    case "groupsForUsers":
-      return await identity.groupsForUsers(call.usernames);
+    case "groupsForUsers": {
+      // Keep keys whose value is undefined (JSON.stringify would drop them).
+      const byUser = await identity.groupsForUsers(call.usernames);
+      const out = {};
+      for (const key of Object.keys(byUser)) out[key] = byUser[key] === undefined ? null : byUser[key];
+      return out;
+    }
     default:
       throw new Error(`unknown identity op ${call.op}`);
   }
