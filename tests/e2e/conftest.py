@@ -32,6 +32,8 @@ POSTGRES_URL = os.environ.get("CONVERGENCE_TEST_POSTGRES_URL")
 
 #: Servers created by fixtures and not yet torn down; their log tails go into failure reports.
 _LIVE_SERVERS: list[ServerProcess] = []
+#: Every server of the session, for the summary of server-side errors.
+_ALL_SERVERS: list[ServerProcess] = []
 
 
 # --------------------------------------------------------------------------------------
@@ -126,6 +128,7 @@ class ServerFactory:
         server = ServerProcess(name=name, workdir=workdir, database_url=database_url, **kwargs)
         self.servers.append(server)
         _LIVE_SERVERS.append(server)
+        _ALL_SERVERS.append(server)
         if start:
             server.start()
         return server
@@ -291,3 +294,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 (f"server {server.name} log tail ({server.log_path})", server.log_tail())
             )
     return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """List server-side tracebacks and error lines, even when every test passed."""
+    found = [(server, server.log_problems()) for server in _ALL_SERVERS]
+    found = [(server, problems) for server, problems in found if problems]
+    if not found:
+        return
+    terminalreporter.section("e2e: errors in server logs")
+    for server, problems in found:
+        terminalreporter.write_line(f"--- server {server.name} ({server.log_path})")
+        for problem in problems[:5]:
+            terminalreporter.write_line(problem)
+        if len(problems) > 5:
+            terminalreporter.write_line(f"... and {len(problems) - 5} more")

@@ -102,6 +102,8 @@ class ServerProcess:
         self.log_path = self.workdir / f"server-{self.name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        #: (exit code, needed SIGKILL) for every stop(), in order.
+        self.stops: list[tuple[int | None, bool]] = []
 
     # -- addresses -------------------------------------------------------------------
 
@@ -220,6 +222,7 @@ class ServerProcess:
         proc = self.proc
         if proc is None:
             return None
+        killed = False
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
@@ -231,6 +234,8 @@ class ServerProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
+                killed = True
+        self.stops.append((proc.returncode, killed))
         self.proc = None
         self._wait_port_free()
         return proc.returncode
@@ -250,6 +255,20 @@ class ServerProcess:
 
     def log_tail(self, lines: int = TAIL_LINES) -> str:
         return tail(self.log_path, lines)
+
+    def log_problems(self, context: int = 12) -> list[str]:
+        """Tracebacks and error-level lines in the server log (for the session summary)."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return []
+        problems = []
+        for i, line in enumerate(lines):
+            if line.startswith("Traceback") or line.startswith(("[E ", "[C ")):
+                if "received signal 15" in line or "Running as root" in line:
+                    continue
+                problems.append("\n".join(lines[i : i + context]))
+        return problems
 
     # -- conveniences -----------------------------------------------------------------
 

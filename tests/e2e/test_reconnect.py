@@ -52,6 +52,9 @@ def restarted(module_server_factory, tmp_path_factory):
         assert pw["ok"], pw.describe()
 
         srv.restart()
+        # Stopped cleanly by SIGTERM while a client was connected (no SIGKILL needed).
+        assert srv.stops == [(0, False)], (srv.stops, srv.log_tail())
+        assert srv.starts == 2
         yield Restarted(srv, live, live_before["session"], anon["session"], pw["session"])
     finally:
         live.close()
