@@ -131,9 +131,10 @@ class ClientOracle:
         )
 
     def close(self) -> None:
-        assert self._proc.stdin is not None
+        assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.close()
         self._proc.wait(timeout=10)
+        self._proc.stdout.close()
 
     def _call(self, request: dict[str, Any]) -> Any:
         assert self._proc.stdin is not None and self._proc.stdout is not None
