@@ -116,19 +116,28 @@ function connect(url, auth, options) {
 
 // Convergence.reconnect() does not reject on `authentication_failed` when no fallbackAuth is
 // configured: the client *resolves* the inner promise with the error object and then fails
-// in _init() reading the user. Report the server's failure code instead of that TypeError.
+// in _init() reading the user ("Cannot read properties of null"). To report the server's
+// failure code we observe the domain that Convergence.reconnect() creates (by wrapping its
+// static _createDomain for the duration of the call); the call itself is the real one.
 async function reconnectWithToken(url, token, options) {
   const failures = [];
-  const domain = new client.ConvergenceDomain(url, options);
-  domain.on("connection_failed", (e) => failures.push({ code: e.code, details: e.message }));
+  const createDomain = Convergence._createDomain;
+  Convergence._createDomain = function observedCreateDomain(...args) {
+    const domain = createDomain.apply(this, args);
+    domain.on("connection_failed", (e) => failures.push({ code: e.code, details: e.message }));
+    return domain;
+  };
+  let domain;
   try {
-    await domain.reconnect(token);
+    domain = await Convergence.reconnect(url, token, options);
   } catch (e) {
     if (failures.length > 0) {
       const f = failures[failures.length - 1];
       throw codedError(f.code, f.details || e.message);
     }
     throw e;
+  } finally {
+    Convergence._createDomain = createDomain;
   }
   if (!domain.isConnected()) {
     const f = failures[failures.length - 1] || { code: "not_connected", details: "" };
