@@ -20,6 +20,7 @@ from convergence_jupyter import __version__
 from convergence_jupyter.auth.login_bridge import LoginBridge
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.identity.service import IdentityService
+from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.realtime.limits import ConnectionLimits
 from convergence_jupyter.realtime.server import RealtimeServer
 from convergence_jupyter.realtime.server_time import ServerTimeService
@@ -112,13 +113,16 @@ class ConvergenceApp(ExtensionApp):
         def identity(runtime: DomainRuntime) -> IdentityService:
             return IdentityService(runtime, database)
 
+        def models(runtime: DomainRuntime) -> ModelService:
+            return ModelService(runtime, database)
+
         def server_time(runtime: DomainRuntime) -> ServerTimeService:
             return ServerTimeService()
 
         self.realtime = RealtimeServer(
             self.database,
             limits=limits,
-            service_factories=[server_time, identity],
+            service_factories=[server_time, identity, models],
             version=__version__,
             startup=self._prepare_default_domain,
         )

@@ -1,0 +1,649 @@
+"""One open model: its tree, its sessions, and the serializer that processes everything that
+touches it, one item at a time.
+
+Every op, open, close, resync and reference event of a model goes through one mailbox and one
+asyncio task, so versions are handed out in a single total order. Consecutive op submissions
+are taken as one batch: transformed and applied in memory, committed in ONE transaction, and
+only then acknowledged and broadcast (group commit, durable ack).
+
+A reply that names this model (open, resync) must reach the client before anything else about
+it; members start "pending" and buffer their frames until the handler has returned its reply
+(see :meth:`LiveModel.release`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
+
+from convergence_jupyter import ot
+from convergence_jupyter.domain.session import SessionHandle
+from convergence_jupyter.models import wire
+from convergence_jupyter.models.concurrency import ConcurrencyError, ServerConcurrencyControl
+from convergence_jupyter.models.persistence import ModelPersistence, PendingOperation
+from convergence_jupyter.models.references import InvalidReferenceEvent, ReferenceStore
+from convergence_jupyter.protocol.schema import model_pb2 as pb
+from convergence_jupyter.store.models import ModelRecord, PermissionFlags
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Most submissions committed in one transaction.
+MAX_BATCH = 256
+
+
+class ForceCloseCode:
+    """Server-side reason codes; only DELETED (2) changes client behaviour."""
+
+    UNKNOWN = 0
+    UNAUTHORIZED = 1
+    DELETED = 2
+    SERVER_SHUTDOWN = 3
+    ERROR_APPLYING_OPERATION = 4
+    INVALID_REFERENCE_EVENT = 5
+    PERMISSIONS_CHANGED = 8
+
+
+def _log_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        exc = future.exception()
+        if not isinstance(exc, ModelGone):
+            log.error("model command failed", exc_info=exc)
+
+
+class ModelGone(Exception):
+    """The live model was unloaded or deleted; the caller should look it up again."""
+
+
+@dataclass(slots=True)
+class Member:
+    session: SessionHandle
+    resource_id: int
+    permissions: PermissionFlags
+    user_pk: int
+    resyncing: bool = False
+    #: Frames held back until the open/resync reply is out; None once released.
+    pending: list[tuple[str, Message, tuple[str, ...]]] | None = field(default_factory=list)
+    last_seq: int = 0
+    failed: bool = False
+
+    def send(self, body_name: str, body: Message, mentions: tuple[str, ...] = ()) -> None:
+        if self.pending is not None:
+            self.pending.append((body_name, body, mentions))
+        else:
+            self.session.send(body_name, body, mentions=mentions)
+
+
+@dataclass(slots=True)
+class Submission:
+    session_id: str
+    sequence_number: int
+    context_version: int
+    op: ot.Operation
+
+
+@dataclass(slots=True)
+class Command:
+    run: Callable[[], Any]
+    future: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class _Done:
+    member: Member
+    sequence_number: int
+    version: int
+    timestamp: datetime
+    op: ot.Operation
+
+
+@dataclass(frozen=True, slots=True)
+class OpenState:
+    version: int
+    data: pb.ObjectValue
+    created_at: datetime
+    modified_at: datetime
+    connected: list[str]
+    resyncing: list[str]
+    references: list[pb.ReferenceData]
+
+
+class LiveModel:
+    def __init__(
+        self,
+        record: ModelRecord,
+        tree: ot.ModelTree,
+        persistence: ModelPersistence,
+        *,
+        on_unload: Callable[[LiveModel], None],
+        load_replay: Callable[[int, int], Awaitable[list[tuple[int, str, str, datetime]]]],
+        ensure_known: Callable[[list[str]], Awaitable[None]],
+        on_forced: Callable[[Member], None] = lambda member: None,
+        idle_seconds: float = 10.0,
+    ) -> None:
+        self.pk = record.pk
+        self.model_id = record.model_id
+        self.collection_id = record.collection_id
+        self.created_at = record.created_at
+        self.modified_at = record.modified_at
+        self.ephemeral = record.ephemeral
+        self.tree = tree
+        self.cc = ServerConcurrencyControl(record.version)
+        self.members: dict[str, Member] = {}
+        self.references = ReferenceStore()
+        self.closed = False
+        self._persistence = persistence
+        self._on_unload = on_unload
+        self._load_replay = load_replay
+        self._ensure_known = ensure_known
+        #: Tells the service that a member was removed by the server (forget its resource id).
+        self._forced = on_forced
+        self._idle_seconds = idle_seconds
+        self._mailbox: collections.deque[Submission | Command | None] = collections.deque()
+        self._wakeup = asyncio.Event()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    @property
+    def version(self) -> int:
+        return self.cc.version
+
+    # -- mailbox -----------------------------------------------------------------------------
+
+    def submit(self, submission: Submission) -> None:
+        if self.closed:
+            raise ModelGone(self.model_id)
+        self._put(submission)
+
+    async def call(self, run: Callable[[], T]) -> T:
+        """Run ``run`` inside the serializer and return its result."""
+        return await self._call(run)
+
+    async def call_async(self, run: Callable[[], Awaitable[T]]) -> T:
+        """Run the coroutine function ``run`` inside the serializer and return its result."""
+        result: T = await self._call(run)
+        return result
+
+    async def _call(self, run: Callable[[], Any]) -> Any:
+        if self.closed:
+            raise ModelGone(self.model_id)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._put(Command(run, future))
+        return await future
+
+    def post(self, run: Callable[[], object]) -> None:
+        """Like :meth:`call` without waiting: keeps order with the ops queued before it."""
+        if self.closed:
+            raise ModelGone(self.model_id)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_log_failure)
+        self._put(Command(run, future))
+
+    def _put(self, item: Submission | Command | None) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        self._mailbox.append(item)
+        self._wakeup.set()
+
+    async def _run(self) -> None:
+        while True:
+            if not self._mailbox:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            item = self._mailbox.popleft()
+            if item is None:
+                break
+            try:
+                if isinstance(item, Submission):
+                    batch = [item]
+                    while (
+                        self._mailbox
+                        and isinstance(self._mailbox[0], Submission)
+                        and len(batch) < MAX_BATCH
+                    ):
+                        nxt = self._mailbox.popleft()
+                        assert isinstance(nxt, Submission)
+                        batch.append(nxt)
+                    await self._process_batch(batch)
+                else:
+                    try:
+                        result = item.run()
+                        if inspect.isawaitable(result):
+                            result = await result
+                        if not item.future.done():
+                            item.future.set_result(result)
+                    except Exception as exc:  # delivered to the caller
+                        if not item.future.done():
+                            item.future.set_exception(exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("model %s: serializer failure; unloading", self.model_id)
+                self._fail_all("internal server error")
+            if self.closed:
+                break
+        self._drain_after_close()
+
+    def _drain_after_close(self) -> None:
+        while self._mailbox:
+            item = self._mailbox.popleft()
+            if isinstance(item, Command) and not item.future.done():
+                item.future.set_exception(ModelGone(self.model_id))
+
+    # -- operations --------------------------------------------------------------------------
+
+    async def _process_batch(self, batch: list[Submission]) -> None:
+        base = self.cc.version
+        done: list[_Done] = []
+        pending: list[PendingOperation] = []
+        failures: list[tuple[Member, int, str, str]] = []
+        for sub in batch:
+            member = self.members.get(sub.session_id)
+            if member is None or member.failed:
+                continue
+            if not member.permissions.write:
+                member.failed = True
+                failures.append(
+                    (member, ForceCloseCode.UNAUTHORIZED, "unauthorized", "no write permission")
+                )
+                continue
+            if sub.sequence_number <= member.last_seq:
+                log.warning(
+                    "model %s: duplicate op %s from %s ignored",
+                    self.model_id,
+                    sub.sequence_number,
+                    sub.session_id,
+                )
+                continue
+            try:
+                op = ot.preprocess(self.tree, sub.op)
+                transformed = self.cc.transform(sub.session_id, sub.context_version, op)
+                final = ot.normalize_incoming(transformed.op)
+                applied = ot.apply(self.tree, final)
+            except (ot.InvalidOperationError, ConcurrencyError) as exc:
+                member.failed = True
+                failures.append(
+                    (
+                        member,
+                        ForceCloseCode.ERROR_APPLYING_OPERATION,
+                        "invalid_operation",
+                        str(exc),
+                    )
+                )
+                continue
+            version = self.cc.commit(transformed, final)
+            member.last_seq = sub.sequence_number
+            now = datetime.now(UTC)
+            self.references.apply(applied)
+            done.append(_Done(member, sub.sequence_number, version, now, final))
+            pending.append(
+                PendingOperation(
+                    version, now, sub.session_id, sub.sequence_number, member.user_pk, applied
+                )
+            )
+        if pending:
+            try:
+                await self._persistence.commit(base, pending, self.tree.root)
+            except Exception:
+                log.exception("model %s: commit failed; closing the model", self.model_id)
+                self._fail_all("the server could not store an operation")
+                return
+            self.modified_at = pending[-1].timestamp
+        for d in done:
+            self._deliver(d)
+        for member, code, error_code, reason in failures:
+            if self.members.get(member.session.session_id) is not member:
+                continue
+            member.session.send_error(error_code, reason, {"modelId": self.model_id})
+            self._force_close(member, code, reason)
+
+    def _deliver(self, d: _Done) -> None:
+        stamp = wire.datetime_to_timestamp(d.timestamp)
+        sender = d.member.session.session_id
+        d.member.send(
+            "operationAck",
+            pb.OperationAcknowledgementMessage(
+                resourceId=d.member.resource_id,
+                sequenceNumber=d.sequence_number,
+                version=d.version - 1,
+                timestamp=stamp,
+            ),
+        )
+        op_wire = wire.operation_to_wire(d.op)
+        for other in self.members.values():
+            if other is d.member:
+                continue
+            other.send(
+                "remoteOperation",
+                pb.RemoteOperationMessage(
+                    resourceId=other.resource_id,
+                    sessionId=sender,
+                    contextVersion=d.version - 1,
+                    timestamp=stamp,
+                    operation=op_wire,
+                ),
+                (sender,),
+            )
+
+    # -- membership ----------------------------------------------------------------------------
+
+    def release(self, session_id: str) -> None:
+        """Flush frames held back for a member whose open/resync reply has now been written."""
+        member = self.members.get(session_id)
+        if member is None or member.pending is None:
+            return
+        held, member.pending = member.pending, None
+        for body_name, body, mentions in held:
+            member.session.send(body_name, body, mentions=mentions)
+
+    def open(self, session: SessionHandle, resource_id: int, perms: PermissionFlags) -> OpenState:
+        """(Inside the serializer.) Join the model; others are told at once."""
+        sid = session.session_id
+        self.members[sid] = Member(session, resource_id, perms, session.user_pk)
+        self.cc.track(sid)
+        self._broadcast_except(
+            sid,
+            lambda m: (
+                "remoteClientOpenedModel",
+                pb.RemoteClientOpenedMessage(resourceId=m.resource_id, sessionId=sid),
+            ),
+            (sid,),
+        )
+        return OpenState(
+            version=self.cc.version,
+            data=wire.object_to_wire(self.tree.root),
+            created_at=self.created_at,
+            modified_at=self.modified_at,
+            connected=[s for s, m in self.members.items() if not m.resyncing],
+            resyncing=[s for s, m in self.members.items() if m.resyncing],
+            references=self._reference_data(),
+        )
+
+    def close(self, session_id: str, *, notify: bool = True) -> bool:
+        """(Inside the serializer.) Leave the model; False if the session was not in it."""
+        member = self.members.pop(session_id, None)
+        if member is None:
+            return False
+        self.cc.untrack(session_id)
+        self.references.drop_session(session_id)
+        # Others only know sessions that completed an open (a resync start is not an open).
+        if notify and not member.resyncing:
+            self._broadcast_except(
+                session_id,
+                lambda m: (
+                    "remoteClientClosedModel",
+                    pb.RemoteClientClosedMessage(resourceId=m.resource_id, sessionId=session_id),
+                ),
+                (session_id,),
+            )
+        self._maybe_idle()
+        return True
+
+    def _force_close(self, member: Member, code: int, reason: str) -> None:
+        member.send(
+            "forceCloseRealTimeModel",
+            pb.ModelForceCloseMessage(
+                resourceId=member.resource_id, reason=reason, reasonCode=code
+            ),
+        )
+        self.close(member.session.session_id)
+        self._forced(member)
+
+    def _fail_all(self, reason: str) -> None:
+        for member in list(self.members.values()):
+            self._force_close(member, ForceCloseCode.UNKNOWN, reason)
+        self.unload()
+
+    def delete(self) -> None:
+        """(Inside the serializer.) The model was deleted: kick everyone with code 2."""
+        for member in list(self.members.values()):
+            member.send(
+                "forceCloseRealTimeModel",
+                pb.ModelForceCloseMessage(
+                    resourceId=member.resource_id,
+                    reason="the model was deleted",
+                    reasonCode=ForceCloseCode.DELETED,
+                ),
+            )
+            self.members.pop(member.session.session_id, None)
+            self._forced(member)
+        self.unload()
+
+    def unload(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._on_unload(self)
+            self._mailbox.append(None)
+            self._wakeup.set()
+
+    def _maybe_idle(self) -> None:
+        if self.members or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = loop.call_later(self._idle_seconds, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        if not self.members and not self._mailbox and not self.closed:
+            self.unload()
+
+    def _broadcast_except(
+        self,
+        session_id: str,
+        build: Callable[[Member], tuple[str, Message]],
+        mentions: tuple[str, ...] = (),
+    ) -> None:
+        for sid, member in self.members.items():
+            if sid != session_id:
+                name, body = build(member)
+                member.send(name, body, mentions)
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    def update_permissions(self, resolve: Callable[[Member], PermissionFlags]) -> None:
+        """(Inside the serializer.) Re-resolve every member; tell those whose rights changed."""
+        for member in list(self.members.values()):
+            new = resolve(member)
+            if new == member.permissions:
+                continue
+            member.permissions = new
+            if not new.read:
+                self._force_close(member, ForceCloseCode.PERMISSIONS_CHANGED, "read access lost")
+                continue
+            member.send(
+                "modelPermissionsChanged",
+                pb.ModelPermissionsChangedMessage(
+                    resourceId=member.resource_id, permissions=wire.permissions_to_wire(new)
+                ),
+            )
+
+    # -- resync --------------------------------------------------------------------------------
+
+    async def start_resync(
+        self, session: SessionHandle, resource_id: int, perms: PermissionFlags, since: int
+    ) -> int:
+        """(Inside the serializer.) Track a reconnected session and queue the replay of every
+        op after ``since`` with its original session id; returns the current version."""
+        sid = session.session_id
+        current = self.cc.version
+        if since > current or since < 0:
+            raise ConcurrencyError(f"cannot resync from version {since} (model at {current})")
+        member = Member(session, resource_id, perms, session.user_pk, resyncing=True)
+        self.members[sid] = member
+        self.cc.track(sid, resync=True)
+        self._broadcast_except(
+            sid,
+            lambda m: (
+                "remoteClientResyncStarted",
+                pb.RemoteClientResyncStartedMessage(resourceId=m.resource_id, sessionId=sid),
+            ),
+            (sid,),
+        )
+        if since < current:
+            replay = await self._load_replay(since + 1, current)
+            await self._ensure_known([r[2] for r in replay])
+            for version, op_json, origin, moment in replay:
+                applied = wire.applied_from_json(op_json)
+                member.send(
+                    "remoteOperation",
+                    pb.RemoteOperationMessage(
+                        resourceId=resource_id,
+                        sessionId=origin,
+                        contextVersion=version - 1,
+                        timestamp=wire.datetime_to_timestamp(moment),
+                        operation=wire.operation_to_wire(ot.as_operation(applied)),
+                    ),
+                    (origin,),
+                )
+        return current
+
+    def complete_resync(
+        self, session_id: str, open_after: bool
+    ) -> pb.ModelResyncServerCompleteMessage:
+        """(Inside the serializer.) Finish a resync: join the open set, or leave."""
+        member = self.members.get(session_id)
+        if member is None:
+            raise InvalidReferenceEvent("not resyncing")
+        resource_id = member.resource_id
+        self._broadcast_except(
+            session_id,
+            lambda m: (
+                "remoteClientResyncCompleted",
+                pb.RemoteClientResyncCompletedMessage(
+                    resourceId=m.resource_id, sessionId=session_id
+                ),
+            ),
+            (session_id,),
+        )
+        if not open_after:
+            reply = pb.ModelResyncServerCompleteMessage(resourceId=resource_id)
+            member.send("modelResyncServerComplete", reply)
+            self.close(session_id, notify=False)
+            self._forced(member)
+            return reply
+        member.resyncing = False
+        self._broadcast_except(
+            session_id,
+            lambda m: (
+                "remoteClientOpenedModel",
+                pb.RemoteClientOpenedMessage(resourceId=m.resource_id, sessionId=session_id),
+            ),
+            (session_id,),
+        )
+        reply = pb.ModelResyncServerCompleteMessage(
+            resourceId=resource_id,
+            connectedClients=[s for s, m in self.members.items() if not m.resyncing],
+            resyncingClients=[s for s, m in self.members.items() if m.resyncing],
+            references=self._reference_data(),
+        )
+        mentions = (*reply.connectedClients, *reply.resyncingClients)
+        member.send("modelResyncServerComplete", reply, tuple(mentions))
+        return reply
+
+    # -- references ----------------------------------------------------------------------------
+
+    def _reference_data(self) -> list[pb.ReferenceData]:
+        out = []
+        for shared in self.references:
+            data = pb.ReferenceData(
+                sessionId=shared.session_id,
+                key=shared.key,
+                reference=wire.reference_to_wire(shared.value),
+            )
+            if shared.value.value_id is not None:
+                data.valueId.value = shared.value.value_id
+            out.append(data)
+        return out
+
+    def reference_event(
+        self,
+        session_id: str,
+        kind: str,
+        key: str,
+        value_id: str | None,
+        ref: ot.ReferenceValue | None,
+        version: int,
+    ) -> None:
+        """(Inside the serializer.) share / set / clear / unshare from one member."""
+        member = self.members.get(session_id)
+        if member is None:
+            return
+        ref_key = (session_id, value_id, key)
+        if value_id is not None and value_id not in self.tree:
+            return  # events for vanished values are dropped silently
+        try:
+            if kind in ("share", "set"):
+                assert ref is not None
+                if not self.references.check_target(self.tree, ref):
+                    return
+                if kind == "set":
+                    self.references.require(ref_key)
+                current = self.cc.transform_reference(
+                    session_id, version, ref, ot.transform_reference
+                )
+                if current is not None and current.type is ot.ReferenceType.ELEMENT:
+                    current = ot.ReferenceValue(
+                        current.type, None, ot.existing_elements(self.tree, current.values)
+                    )
+                if kind == "share":
+                    self.references.share(ref_key, current or ref.cleared())
+                    if current is None:
+                        return
+                else:
+                    if current is None:
+                        return
+                    self.references.require(ref_key).value = current
+                self._send_reference(
+                    member,
+                    "referenceShared" if kind == "share" else "referenceSet",
+                    key,
+                    value_id,
+                    current,
+                )
+            elif kind == "clear":
+                shared = self.references.require(ref_key)
+                shared.value = shared.value.cleared()
+                self._send_reference(member, "referenceCleared", key, value_id, None)
+            else:
+                self.references.unshare(ref_key)
+                self._send_reference(member, "referenceUnshared", key, value_id, None)
+        except (InvalidReferenceEvent, ConcurrencyError) as exc:
+            self._force_close(member, ForceCloseCode.INVALID_REFERENCE_EVENT, str(exc))
+
+    def _send_reference(
+        self,
+        sender: Member,
+        body_name: str,
+        key: str,
+        value_id: str | None,
+        ref: ot.ReferenceValue | None,
+    ) -> None:
+        sid = sender.session.session_id
+        classes: dict[str, Any] = {
+            "referenceShared": pb.RemoteReferenceSharedMessage,
+            "referenceSet": pb.RemoteReferenceSetMessage,
+            "referenceCleared": pb.RemoteReferenceClearedMessage,
+            "referenceUnshared": pb.RemoteReferenceUnsharedMessage,
+        }
+        for other in self.members.values():
+            if other is sender or other.resyncing:
+                continue
+            body = classes[body_name](resourceId=other.resource_id, key=key, sessionId=sid)
+            if value_id is not None:
+                body.valueId.value = value_id
+            if ref is not None:
+                body.references.CopyFrom(wire.reference_to_wire(ref))
+            other.send(body_name, body, (sid,))

@@ -1,0 +1,646 @@
+"""The model service: routes model messages of a domain's sessions to live models.
+
+Owns the per-session resource ids (a connection-local handle per open model), loads models
+into :class:`LiveModel` serializers on demand and unloads them when idle. Everything that must
+be ordered with operations runs inside the model's serializer; permission look-ups, creation
+and deletion run here against the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convergence_jupyter import ot
+from convergence_jupyter.domain.errors import ServiceError
+from convergence_jupyter.domain.runtime import DomainRuntime
+from convergence_jupyter.domain.service import Handler, Reply, ServiceBase
+from convergence_jupyter.domain.session import SessionHandle
+from convergence_jupyter.identity.records import domain_user
+from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
+from convergence_jupyter.models import history, wire
+from convergence_jupyter.models.concurrency import ConcurrencyError
+from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
+from convergence_jupyter.models.permissions import (
+    CREATOR,
+    may_create,
+    resolve_model_permissions,
+)
+from convergence_jupyter.models.persistence import (
+    ModelPersistence,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from convergence_jupyter.models.query import QueryError, run_query
+from convergence_jupyter.protocol.schema import model_pb2 as pb
+from convergence_jupyter.store.database import Database
+from convergence_jupyter.store.domains import DomainRepository
+from convergence_jupyter.store.errors import AlreadyExists
+from convergence_jupyter.store.models import (
+    CollectionRecord,
+    CollectionRepository,
+    ModelRecord,
+    ModelRepository,
+    PermissionFlags,
+)
+from convergence_jupyter.store.users import UserRepository
+
+log = logging.getLogger(__name__)
+
+#: Attempts to find a live model that is not unloading under us.
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Access:
+    model: ModelRecord
+    collection: CollectionRecord
+    permissions: PermissionFlags
+
+
+class ModelService(ServiceBase):
+    def __init__(
+        self, runtime: DomainRuntime, database: Database, *, idle_seconds: float = 10.0
+    ) -> None:
+        self._runtime = runtime
+        self._db = database
+        self._domain_pk = runtime.domain.pk
+        self._idle_seconds = idle_seconds
+        self._live: dict[str, LiveModel] = {}
+        self._loading: dict[str, asyncio.Future[LiveModel | None]] = {}
+        #: session id -> resource id -> model id
+        self._resources: dict[str, dict[int, str]] = {}
+        self._next_resource: dict[str, int] = {}
+        self._closed_sessions: set[str] = set()
+
+    def handlers(self) -> Mapping[str, Handler]:
+        return {
+            "openRealTimeModelRequest": self._open,
+            "closeRealTimeModelRequest": self._close,
+            "createRealTimeModelRequest": self._create,
+            "deleteRealtimeModelRequest": self._delete,
+            "operationSubmission": self._operation,
+            "shareReference": self._reference,
+            "setReference": self._reference,
+            "clearReference": self._reference,
+            "unshareReference": self._reference,
+            "modelResyncRequest": self._resync,
+            "modelResyncClientComplete": self._resync_complete,
+            "getModelPermissionsRequest": self._get_permissions,
+            "setModelPermissionsRequest": self._set_permissions,
+            "historicalDataRequest": self._historical_data,
+            "historicalOperationsRequest": self._historical_operations,
+            "modelGetVersionAtTimeRequest": self._version_at_time,
+            "modelsQueryRequest": self._query,
+        }
+
+    # -- live models -------------------------------------------------------------------------
+
+    async def _get_live(self, model_id: str) -> LiveModel | None:
+        live = self._live.get(model_id)
+        if live is not None and not live.closed:
+            return live
+        loading = self._loading.get(model_id)
+        if loading is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[LiveModel | None] = asyncio.get_running_loop().create_future()
+        self._loading[model_id] = future
+        try:
+            async with self._db.transaction(readonly=True) as tx:
+                record = await ModelRepository(tx).get(self._domain_pk, model_id)
+            result: LiveModel | None = None
+            if record is not None:
+                result = self._make_live(record)
+                self._live[model_id] = result
+            future.set_result(result)
+            return result
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it
+            raise
+        finally:
+            self._loading.pop(model_id, None)
+
+    def _make_live(self, record: ModelRecord) -> LiveModel:
+        tree = ot.ModelTree(snapshot_from_json(record.data))
+        pk = record.pk
+
+        async def load_replay(first: int, last: int) -> list[tuple[int, str, str, datetime]]:
+            async with self._db.transaction(readonly=True) as tx:
+                ops = await ModelRepository(tx).operations(pk, first, last)
+            return [(o.version, o.operation, o.session_id, o.timestamp) for o in ops]
+
+        return LiveModel(
+            record,
+            tree,
+            ModelPersistence(self._db, pk),
+            on_unload=self._unloaded,
+            load_replay=load_replay,
+            ensure_known=self._runtime.directory.ensure_known,
+            on_forced=self._forget_member,
+            idle_seconds=self._idle_seconds,
+        )
+
+    def _unloaded(self, live: LiveModel) -> None:
+        if self._live.get(live.model_id) is live:
+            del self._live[live.model_id]
+
+    def _forget_member(self, member: Member) -> None:
+        self._resources.get(member.session.session_id, {}).pop(member.resource_id, None)
+
+    def _alloc_resource(self, session: SessionHandle, model_id: str) -> int:
+        sid = session.session_id
+        number = self._next_resource.get(sid, 0) + 1
+        self._next_resource[sid] = number
+        self._resources.setdefault(sid, {})[number] = model_id
+        return number
+
+    def _model_of(self, session: SessionHandle, resource_id: int) -> LiveModel:
+        model_id = self._resources.get(session.session_id, {}).get(resource_id)
+        live = self._live.get(model_id) if model_id is not None else None
+        if live is None or live.closed:
+            raise ServiceError(
+                "unknown_resource_id",
+                f"unknown resource id {resource_id}",
+                {"resourceId": resource_id},
+            )
+        return live
+
+    async def _access(self, session: SessionHandle, model_id: str) -> _Access:
+        async with self._db.transaction(readonly=True) as tx:
+            model = await ModelRepository(tx).get(self._domain_pk, model_id)
+            if model is None:
+                raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
+            collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
+            assert collection is not None
+            perms = await resolve_model_permissions(
+                tx, model, collection, session.user, session.user_pk
+            )
+        return _Access(model, collection, perms)
+
+    async def _resolve_members(self, live: LiveModel) -> dict[str, PermissionFlags]:
+        async with self._db.transaction(readonly=True) as tx:
+            model = await ModelRepository(tx).get(self._domain_pk, live.model_id)
+            if model is None:
+                return {}
+            collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
+            assert collection is not None
+            return {
+                sid: await resolve_model_permissions(
+                    tx, model, collection, m.session.user, m.session.user_pk
+                )
+                for sid, m in live.members.items()
+            }
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    async def on_session_closed(self, session: SessionHandle) -> None:
+        sid = session.session_id
+        self._closed_sessions.add(sid)
+        resources = self._resources.pop(sid, {})
+        self._next_resource.pop(sid, None)
+        for model_id in set(resources.values()):
+            live = self._live.get(model_id)
+            if live is not None and not live.closed:
+                try:
+                    await live.call(partial(live.close, sid))
+                except ModelGone:
+                    continue
+                await self._drop_if_ephemeral(live)
+
+    async def close(self) -> None:
+        for live in list(self._live.values()):
+            live.unload()
+
+    # -- open / close ------------------------------------------------------------------------
+
+    async def _open(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.OpenRealtimeModelRequestMessage)
+        model_id = body.modelId.value if body.HasField("modelId") else str(uuid.uuid4())
+        sid = session.session_id
+        if model_id in self._resources.get(sid, {}).values():
+            raise ServiceError("model_already_open", f"model '{model_id}' is already open")
+        for _ in range(_ATTEMPTS):
+            live = await self._get_live(model_id)
+            if live is None:
+                if not body.HasField("autoCreateId"):
+                    raise ServiceError(
+                        "model_not_found", f"no model '{model_id}'", {"id": model_id}
+                    )
+                await self._auto_create(session, model_id, body.autoCreateId.value)
+                continue
+            access = await self._access(session, model_id)
+            if not access.permissions.read:
+                raise ServiceError("unauthorized", "no read permission on this model")
+            async with self._db.transaction() as tx:
+                prefix = await ModelRepository(tx).next_value_prefix(access.model.pk)
+            resource_id = self._alloc_resource(session, model_id)
+            perms = access.permissions
+            try:
+                state = await live.call(partial(live.open, session, resource_id, perms))
+            except ModelGone:
+                self._resources.get(sid, {}).pop(resource_id, None)
+                continue
+            if sid in self._closed_sessions:
+                live.post(partial(live.close, sid))
+                raise ServiceError("unknown", "the session closed")
+            session.announce(
+                state.connected + state.resyncing + [r.sessionId for r in state.references]
+            )
+            asyncio.get_running_loop().call_soon(live.release, sid)
+            reply = pb.OpenRealtimeModelResponseMessage(
+                resourceId=resource_id,
+                modelId=model_id,
+                collection=access.collection.collection_id,
+                valueIdPrefix=_base36(prefix),
+                version=state.version,
+                createdTime=wire.datetime_to_timestamp(state.created_at),
+                modifiedTime=wire.datetime_to_timestamp(state.modified_at),
+                data=state.data,
+                connectedClients=state.connected,
+                resyncingClients=state.resyncing,
+                references=state.references,
+                permissions=wire.permissions_to_wire(perms),
+            )
+            return "openRealTimeModelResponse", reply
+        raise ServiceError("unknown", f"model '{model_id}' could not be opened; try again")
+
+    async def _auto_create(
+        self, session: SessionHandle, model_id: str, auto_create_id: int
+    ) -> None:
+        config = await session.request(
+            "modelAutoCreateConfigRequest",
+            pb.AutoCreateModelConfigRequestMessage(autoCreateId=auto_create_id),
+        )
+        if not isinstance(config, pb.AutoCreateModelConfigResponseMessage):
+            raise ServiceError("invalid_message", "expected a modelAutoCreateConfigResponse")
+        try:
+            await self._create_model(
+                session,
+                collection_id=config.collection,
+                model_id=model_id,
+                data=config.data if config.HasField("data") else None,
+                override_world=config.overridePermissions,
+                world=config.worldPermissions if config.HasField("worldPermissions") else None,
+                user_permissions=list(config.userPermissions),
+                ephemeral=config.ephemeral,
+            )
+        except ServiceError as exc:
+            if exc.code != "model_already_exists":
+                raise
+
+    async def _close(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.CloseRealtimeModelRequestMessage)
+        sid = session.session_id
+        model_id = self._resources.get(sid, {}).pop(body.resourceId, None)
+        if model_id is None:
+            raise ServiceError("model_not_open", "that model is not open")
+        live = self._live.get(model_id)
+        if live is not None and not live.closed:
+            try:
+                await live.call(partial(live.close, sid))
+            except ModelGone:
+                pass
+            else:
+                await self._drop_if_ephemeral(live)
+        return "closeRealTimeModelResponse", pb.CloseRealTimeModelResponseMessage()
+
+    async def _drop_if_ephemeral(self, live: LiveModel) -> None:
+        if not live.ephemeral or live.members or live.closed:
+            return
+        try:
+            await live.call(live.delete)
+        except ModelGone:
+            return
+        async with self._db.transaction() as tx:
+            await ModelRepository(tx).delete(live.pk)
+
+    # -- create / delete ---------------------------------------------------------------------
+
+    async def _create(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.CreateRealtimeModelRequestMessage)
+        if not body.HasField("data"):
+            raise ServiceError("invalid_message", "a model needs data")
+        model_id = body.modelId.value if body.HasField("modelId") else str(uuid.uuid4())
+        await self._create_model(
+            session,
+            collection_id=body.collectionId,
+            model_id=model_id,
+            data=body.data,
+            created_at=(
+                wire.timestamp_to_datetime(body.createdTime)
+                if body.HasField("createdTime")
+                else None
+            ),
+            override_world=body.overrideWorldPermissions,
+            world=body.worldPermissions if body.HasField("worldPermissions") else None,
+            user_permissions=list(body.userPermissions),
+        )
+        return "createRealTimeModelResponse", pb.CreateRealtimeModelResponseMessage(
+            modelId=model_id
+        )
+
+    async def _create_model(
+        self,
+        session: SessionHandle,
+        *,
+        collection_id: str,
+        model_id: str,
+        data: pb.ObjectValue | None,
+        created_at: datetime | None = None,
+        override_world: bool = False,
+        world: pb.ModelPermissionsData | None = None,
+        user_permissions: list[pb.UserModelPermissionsData] | None = None,
+        ephemeral: bool = False,
+    ) -> ModelRecord:
+        if not collection_id:
+            raise ServiceError(
+                "collection_does_not_exist", "a collection id is required", {"collectionId": ""}
+            )
+        if not model_id or len(model_id) > 255 or len(collection_id) > 255:
+            raise ServiceError("invalid_model_creation_data", "bad model or collection id")
+        try:
+            root = wire.object_from_wire(data) if data is not None else ot.ObjectValue("0:0")
+            ot.ModelTree(root)
+        except (ValueError, ot.InvalidOperationError) as exc:
+            raise ServiceError("invalid_model_creation_data", str(exc)) from None
+        async with self._db.transaction() as tx:
+            collections = CollectionRepository(tx)
+            collection = await collections.get(self._domain_pk, collection_id)
+            if collection is None:
+                domain = await DomainRepository(tx).get_by_pk(self._domain_pk)
+                if domain is None or not domain.auto_create_collections:
+                    raise ServiceError(
+                        "collection_does_not_exist",
+                        f"no collection '{collection_id}'",
+                        {"collectionId": collection_id},
+                    )
+                collection = await collections.ensure(self._domain_pk, collection_id)
+            if not await may_create(tx, collection, session.user, session.user_pk):
+                raise ServiceError("unauthorized", "no permission to create models here")
+            models = ModelRepository(tx)
+            try:
+                record = await models.create(
+                    self._domain_pk,
+                    collection,
+                    model_id,
+                    snapshot_to_json(root),
+                    created_at=created_at,
+                    override_world=override_world,
+                    world=wire.permissions_from_wire(world) if world is not None else None,
+                    ephemeral=ephemeral,
+                )
+            except AlreadyExists:
+                raise ServiceError(
+                    "model_already_exists",
+                    f"model '{model_id}' already exists",
+                    {"fingerprint": ""},
+                ) from None
+            grants = [(session.user_pk, CREATOR)]
+            grants += await self._user_grants(tx, user_permissions or [])
+            await models.set_user_permissions(record.pk, grants)
+        return record
+
+    async def _user_grants(
+        self, tx: AsyncSession, grants: list[pb.UserModelPermissionsData]
+    ) -> list[tuple[int, PermissionFlags]]:
+        if not grants:
+            return []
+        try:
+            keys = [(int(g.user.userType), g.user.username) for g in grants]
+        except ValueError:
+            raise ServiceError("invalid_message", "bad user id") from None
+        records = await UserRepository(tx).get_many(self._domain_pk, keys)
+        by_key = {(int(r.user_type), r.username): r.pk for r in records}
+        out = []
+        for g in grants:
+            pk = by_key.get((int(g.user.userType), g.user.username))
+            if pk is None:
+                raise ServiceError("user_not_found", f"no user '{g.user.username}'")
+            out.append((pk, wire.permissions_from_wire(g.permissions)))
+        return out
+
+    async def _delete(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.DeleteRealtimeModelRequestMessage)
+        access = await self._access(session, body.modelId)
+        if not access.permissions.remove:
+            raise ServiceError("unauthorized", "no remove permission on this model")
+        async with self._db.transaction() as tx:
+            await ModelRepository(tx).delete(access.model.pk)
+        live = self._live.get(body.modelId)
+        if live is not None and not live.closed:
+            try:
+                await live.call(live.delete)
+            except ModelGone:
+                pass
+        return "deleteRealtimeModelResponse", pb.DeleteRealtimeModelResponseMessage()
+
+    # -- operations and references -----------------------------------------------------------
+
+    async def _operation(self, session: SessionHandle, body: Message) -> None:
+        assert isinstance(body, pb.OperationSubmissionMessage)
+        live = self._model_of(session, body.resourceId)
+        try:
+            op = wire.operation_from_wire(body.operation)
+        except ValueError as exc:
+            raise ServiceError("invalid_operation", str(exc)) from None
+        try:
+            live.submit(
+                Submission(session.session_id, body.sequenceNumber, body.contextVersion, op)
+            )
+        except ModelGone:
+            raise ServiceError("unknown_resource_id", "the model is no longer open") from None
+
+    async def _reference(self, session: SessionHandle, body: Message) -> None:
+        live = self._model_of(session, body.resourceId)  # type: ignore[attr-defined]
+        value_id = body.valueId.value if body.HasField("valueId") else None  # type: ignore[attr-defined]
+        key: str = body.key  # type: ignore[attr-defined]
+        ref: ot.ReferenceValue | None = None
+        version = 0
+        if isinstance(body, pb.ShareReferenceMessage | pb.SetReferenceMessage):
+            kind = "share" if isinstance(body, pb.ShareReferenceMessage) else "set"
+            try:
+                ref = wire.reference_from_wire(value_id, body.references)
+            except ValueError as exc:
+                raise ServiceError("invalid_message", str(exc)) from None
+            version = body.version
+        else:
+            kind = "clear" if isinstance(body, pb.ClearReferenceMessage) else "unshare"
+        sid = session.session_id
+        try:
+            live.post(partial(live.reference_event, sid, kind, key, value_id, ref, version))
+        except ModelGone:
+            raise ServiceError("unknown_resource_id", "the model is no longer open") from None
+
+    # -- resync ------------------------------------------------------------------------------
+
+    async def _resync(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.ModelResyncRequestMessage)
+        model_id = body.modelId
+        sid = session.session_id
+        if model_id in self._resources.get(sid, {}).values():
+            raise ServiceError("model_already_open", f"model '{model_id}' is already open")
+        for _ in range(_ATTEMPTS):
+            live = await self._get_live(model_id)
+            if live is None:
+                raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
+            access = await self._access(session, model_id)
+            if not access.permissions.read:
+                raise ServiceError("unauthorized", "no read permission on this model")
+            resource_id = self._alloc_resource(session, model_id)
+            perms = access.permissions
+            since = body.contextVersion
+            try:
+                current = await live.call_async(
+                    partial(live.start_resync, session, resource_id, perms, since)
+                )
+            except ModelGone:
+                self._resources.get(sid, {}).pop(resource_id, None)
+                continue
+            except ConcurrencyError as exc:
+                self._resources.get(sid, {}).pop(resource_id, None)
+                raise ServiceError("unknown", str(exc)) from None
+            if sid in self._closed_sessions:
+                live.post(partial(live.close, sid))
+                raise ServiceError("unknown", "the session closed")
+            asyncio.get_running_loop().call_soon(live.release, sid)
+            return "modelResyncResponse", pb.ModelResyncResponseMessage(
+                resourceId=resource_id,
+                currentVersion=current,
+                permissions=wire.permissions_to_wire(perms),
+            )
+        raise ServiceError("unknown", f"model '{model_id}' could not be resynchronised")
+
+    async def _resync_complete(self, session: SessionHandle, body: Message) -> None:
+        assert isinstance(body, pb.ModelResyncClientCompleteMessage)
+        live = self._model_of(session, body.resourceId)
+        sid, open_after = session.session_id, body.open
+        try:
+            live.post(partial(live.complete_resync, sid, open_after))
+        except ModelGone:
+            raise ServiceError("unknown_resource_id", "the model is no longer open") from None
+
+    # -- permissions -------------------------------------------------------------------------
+
+    async def _get_permissions(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.GetModelPermissionsRequestMessage)
+        access = await self._access(session, body.modelId)
+        if not access.permissions.read:
+            raise ServiceError("unauthorized", "no read permission on this model")
+        async with self._db.transaction(readonly=True) as tx:
+            grants = await ModelRepository(tx).user_permissions(access.model.pk)
+            users = UserRepository(tx)
+            reply = pb.GetModelPermissionsResponseMessage(
+                overridesCollection=access.model.override_world,
+                worldPermissions=wire.permissions_to_wire(access.model.world),
+            )
+            for user_pk, flags in grants.items():
+                record = await users.get_by_pk(user_pk)
+                if record is None:
+                    continue
+                reply.userPermissions.add(
+                    user=user_id_to_wire(domain_user(record).user_id),
+                    permissions=wire.permissions_to_wire(flags),
+                )
+        return "getModelPermissionsResponse", reply
+
+    async def _set_permissions(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.SetModelPermissionsRequestMessage)
+        access = await self._access(session, body.modelId)
+        if not access.permissions.manage:
+            raise ServiceError("unauthorized", "no manage permission on this model")
+        for removed in body.removedUserPermissions:
+            try:
+                user_id_from_wire(removed)
+            except ValueError:
+                raise ServiceError("invalid_message", "bad user id") from None
+        async with self._db.transaction() as tx:
+            models = ModelRepository(tx)
+            pk = access.model.pk
+            await models.set_world(
+                pk,
+                body.overrideCollection.value if body.HasField("overrideCollection") else None,
+                wire.permissions_from_wire(body.worldPermissions)
+                if body.HasField("worldPermissions")
+                else None,
+            )
+            if body.removeAllUserPermissionsBeforeSet:
+                await models.remove_user_permissions(pk)
+            if body.removedUserPermissions:
+                keys = [(int(u.userType), u.username) for u in body.removedUserPermissions]
+                found = await UserRepository(tx).get_many(self._domain_pk, keys)
+                await models.remove_user_permissions(pk, [r.pk for r in found])
+            await models.set_user_permissions(
+                pk, await self._user_grants(tx, list(body.setUserPermissions))
+            )
+        live = self._live.get(body.modelId)
+        if live is not None and not live.closed:
+
+            async def refresh() -> None:
+                resolved = await self._resolve_members(live)
+                live.update_permissions(lambda m: resolved.get(m.session.session_id, m.permissions))
+
+            try:
+                await live.call_async(refresh)
+            except ModelGone:
+                pass
+        return "setModelPermissionsResponse", pb.SetModelPermissionsResponseMessage()
+
+    # -- history and queries -----------------------------------------------------------------
+
+    async def _readable(self, session: SessionHandle, model_id: str) -> _Access:
+        access = await self._access(session, model_id)
+        if not access.permissions.read:
+            raise ServiceError("unauthorized", "no read permission on this model")
+        return access
+
+    async def _historical_data(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.HistoricalDataRequestMessage)
+        access = await self._readable(session, body.modelId)
+        return "historicalDataResponse", history.data_response(access.model)
+
+    async def _historical_operations(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.HistoricalOperationRequestMessage)
+        access = await self._readable(session, body.modelId)
+        reply, sessions = await history.operations_response(
+            self._db, access.model, body.first, body.last
+        )
+        await self._runtime.directory.ensure_known(sessions)
+        session.announce(sessions)
+        return "historicalOperationsResponse", reply
+
+    async def _version_at_time(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.ModelGetVersionAtTimeRequestMessage)
+        access = await self._readable(session, body.modelId)
+        version = await history.version_at(
+            self._db, access.model, wire.timestamp_to_datetime(body.targetTime)
+        )
+        return "modelGetVersionAtTimeResponse", pb.ModelGetVersionAtTimeResponseMessage(
+            versionAtTime=version
+        )
+
+    async def _query(self, session: SessionHandle, body: Message) -> Reply:
+        assert isinstance(body, pb.ModelsQueryRequestMessage)
+        try:
+            reply = await run_query(self._db, self._domain_pk, session, body.query)
+        except QueryError as exc:
+            raise ServiceError("invalid_query", exc.message, {"index": exc.index}) from None
+        return "modelsQueryResponse", reply
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if number == 0:
+            return text

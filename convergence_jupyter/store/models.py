@@ -1,0 +1,393 @@
+"""Repositories of the model service: collections, models and snapshots, the operation log and
+model/collection permissions.
+
+Snapshots and operations are opaque JSON text here; the model service decides their shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ._sql import insert_ignore_one
+from .base import utcnow
+from .errors import AlreadyExists, NotFound
+from .model_tables import (
+    CollectionRow,
+    CollectionUserPermissionRow,
+    ModelOperationRow,
+    ModelRow,
+    ModelUserPermissionRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionFlags:
+    """Model permissions; ``create`` only means something on a collection."""
+
+    read: bool = False
+    write: bool = False
+    remove: bool = False
+    manage: bool = False
+    create: bool = False
+
+    @classmethod
+    def all(cls) -> PermissionFlags:
+        return cls(True, True, True, True, True)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRecord:
+    pk: int
+    domain_pk: int
+    collection_id: str
+    description: str
+    world: PermissionFlags
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRecord:
+    pk: int
+    domain_pk: int
+    collection_pk: int
+    collection_id: str
+    model_id: str
+    version: int
+    value_prefix: int
+    created_at: datetime
+    modified_at: datetime
+    data: str
+    override_world: bool
+    world: PermissionFlags
+    ephemeral: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OperationRecord:
+    model_pk: int
+    version: int
+    timestamp: datetime
+    session_id: str
+    sequence_number: int
+    user_pk: int | None
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewOperation:
+    version: int
+    timestamp: datetime
+    session_id: str
+    sequence_number: int
+    user_pk: int | None
+    operation: str
+
+
+def _collection(row: CollectionRow) -> CollectionRecord:
+    return CollectionRecord(
+        pk=row.id,
+        domain_pk=row.domain_id,
+        collection_id=row.collection_id,
+        description=row.description,
+        world=PermissionFlags(
+            row.world_read, row.world_write, row.world_remove, row.world_manage, row.world_create
+        ),
+    )
+
+
+def _model(row: ModelRow, collection_id: str) -> ModelRecord:
+    return ModelRecord(
+        pk=row.id,
+        domain_pk=row.domain_id,
+        collection_pk=row.collection_pk,
+        collection_id=collection_id,
+        model_id=row.model_id,
+        version=row.version,
+        value_prefix=row.value_prefix,
+        created_at=row.created_at,
+        modified_at=row.modified_at,
+        data=row.data,
+        override_world=row.override_world,
+        world=PermissionFlags(row.world_read, row.world_write, row.world_remove, row.world_manage),
+        ephemeral=row.ephemeral,
+    )
+
+
+def _operation(row: ModelOperationRow) -> OperationRecord:
+    return OperationRecord(
+        model_pk=row.model_pk,
+        version=row.version,
+        timestamp=row.timestamp,
+        session_id=row.session_id,
+        sequence_number=row.sequence_number,
+        user_pk=row.user_id,
+        operation=row.operation,
+    )
+
+
+class CollectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, domain_pk: int, collection_id: str) -> CollectionRecord | None:
+        row = await self._session.scalar(
+            select(CollectionRow).where(
+                CollectionRow.domain_id == domain_pk, CollectionRow.collection_id == collection_id
+            )
+        )
+        return None if row is None else _collection(row)
+
+    async def get_by_pk(self, pk: int) -> CollectionRecord | None:
+        row = await self._session.get(CollectionRow, pk)
+        return None if row is None else _collection(row)
+
+    async def ensure(
+        self, domain_pk: int, collection_id: str, world: PermissionFlags | None = None
+    ) -> CollectionRecord:
+        """The collection, created (race-free) with ``world`` (default: everything) if absent."""
+        flags = world or PermissionFlags.all()
+        await insert_ignore_one(
+            self._session,
+            CollectionRow.__table__,
+            {
+                "domain_id": domain_pk,
+                "collection_id": collection_id,
+                "description": "",
+                "world_read": flags.read,
+                "world_write": flags.write,
+                "world_remove": flags.remove,
+                "world_manage": flags.manage,
+                "world_create": flags.create,
+            },
+            ["domain_id", "collection_id"],
+        )
+        found = await self.get(domain_pk, collection_id)
+        assert found is not None
+        return found
+
+    async def set_world(self, pk: int, flags: PermissionFlags) -> None:
+        await self._session.execute(
+            update(CollectionRow)
+            .where(CollectionRow.id == pk)
+            .values(
+                world_read=flags.read,
+                world_write=flags.write,
+                world_remove=flags.remove,
+                world_manage=flags.manage,
+                world_create=flags.create,
+            )
+        )
+
+    async def user_permissions(self, collection_pk: int, user_pk: int) -> PermissionFlags | None:
+        row = await self._session.get(CollectionUserPermissionRow, (collection_pk, user_pk))
+        if row is None:
+            return None
+        return PermissionFlags(row.read, row.write, row.remove, row.manage, row.create)
+
+    async def set_user_permissions(
+        self, collection_pk: int, user_pk: int, flags: PermissionFlags
+    ) -> None:
+        await self._session.execute(
+            delete(CollectionUserPermissionRow).where(
+                CollectionUserPermissionRow.collection_pk == collection_pk,
+                CollectionUserPermissionRow.user_id == user_pk,
+            )
+        )
+        self._session.add(
+            CollectionUserPermissionRow(
+                collection_pk=collection_pk,
+                user_id=user_pk,
+                read=flags.read,
+                write=flags.write,
+                remove=flags.remove,
+                manage=flags.manage,
+                create=flags.create,
+            )
+        )
+        await self._session.flush()
+
+
+class ModelRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, domain_pk: int, model_id: str) -> ModelRecord | None:
+        found = (
+            await self._session.execute(
+                select(ModelRow, CollectionRow.collection_id)
+                .join(CollectionRow, CollectionRow.id == ModelRow.collection_pk)
+                .where(ModelRow.domain_id == domain_pk, ModelRow.model_id == model_id)
+            )
+        ).first()
+        return None if found is None else _model(found[0], found[1])
+
+    async def in_collection(self, collection_pk: int) -> list[ModelRecord]:
+        rows = (
+            await self._session.execute(
+                select(ModelRow, CollectionRow.collection_id)
+                .join(CollectionRow, CollectionRow.id == ModelRow.collection_pk)
+                .where(ModelRow.collection_pk == collection_pk)
+                .order_by(ModelRow.id)
+            )
+        ).all()
+        return [_model(r[0], r[1]) for r in rows]
+
+    async def create(
+        self,
+        domain_pk: int,
+        collection: CollectionRecord,
+        model_id: str,
+        data: str,
+        *,
+        created_at: datetime | None = None,
+        override_world: bool = False,
+        world: PermissionFlags | None = None,
+        ephemeral: bool = False,
+    ) -> ModelRecord:
+        """Insert a model at version 0. Raises :class:`AlreadyExists` for a taken id."""
+        flags = world or PermissionFlags()
+        now = created_at or utcnow()
+        row = ModelRow(
+            domain_id=domain_pk,
+            collection_pk=collection.pk,
+            model_id=model_id,
+            version=0,
+            value_prefix=1,
+            created_at=now,
+            modified_at=now,
+            data=data,
+            override_world=override_world,
+            world_read=flags.read,
+            world_write=flags.write,
+            world_remove=flags.remove,
+            world_manage=flags.manage,
+            ephemeral=ephemeral,
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError:
+            raise AlreadyExists(f"model {model_id!r} exists") from None
+        return _model(row, collection.collection_id)
+
+    async def delete(self, pk: int) -> bool:
+        result = await self._session.execute(delete(ModelRow).where(ModelRow.id == pk))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def next_value_prefix(self, pk: int) -> int:
+        """Increment and return the model's value-id prefix counter (one per open)."""
+        await self._session.execute(
+            update(ModelRow).where(ModelRow.id == pk).values(value_prefix=ModelRow.value_prefix + 1)
+        )
+        value = await self._session.scalar(select(ModelRow.value_prefix).where(ModelRow.id == pk))
+        if value is None:
+            raise NotFound(f"model {pk}")
+        return int(value)
+
+    async def append_operations(
+        self, pk: int, expected_version: int, ops: Sequence[NewOperation], data: str
+    ) -> None:
+        """Append ops and move the snapshot forward in the caller's transaction.
+
+        The version check makes a lost update impossible: if another writer moved the model,
+        this raises :class:`NotFound` and the caller's transaction rolls back.
+        """
+        if not ops:
+            return
+        last = ops[-1]
+        result = await self._session.execute(
+            update(ModelRow)
+            .where(ModelRow.id == pk, ModelRow.version == expected_version)
+            .values(version=last.version, data=data, modified_at=last.timestamp)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise NotFound(f"model {pk} is not at version {expected_version}")
+        await self._session.execute(
+            insert(ModelOperationRow),
+            [
+                {
+                    "model_pk": pk,
+                    "version": o.version,
+                    "timestamp": o.timestamp,
+                    "session_id": o.session_id,
+                    "sequence_number": o.sequence_number,
+                    "user_id": o.user_pk,
+                    "operation": o.operation,
+                }
+                for o in ops
+            ],
+        )
+
+    async def operations(self, pk: int, first: int, last: int) -> list[OperationRecord]:
+        """Stored operations with ``first <= version <= last``, in version order."""
+        rows = await self._session.scalars(
+            select(ModelOperationRow)
+            .where(
+                ModelOperationRow.model_pk == pk,
+                ModelOperationRow.version >= first,
+                ModelOperationRow.version <= last,
+            )
+            .order_by(ModelOperationRow.version)
+        )
+        return [_operation(r) for r in rows]
+
+    async def version_at(self, pk: int, moment: datetime) -> int:
+        """The model version at ``moment``: the newest op at or before it (0 if none)."""
+        value = await self._session.scalar(
+            select(func.max(ModelOperationRow.version)).where(
+                ModelOperationRow.model_pk == pk, ModelOperationRow.timestamp <= moment
+            )
+        )
+        return int(value or 0)
+
+    async def set_world(
+        self, pk: int, override_world: bool | None, world: PermissionFlags | None
+    ) -> None:
+        values: dict[str, bool] = {}
+        if override_world is not None:
+            values["override_world"] = override_world
+        if world is not None:
+            values.update(
+                world_read=world.read,
+                world_write=world.write,
+                world_remove=world.remove,
+                world_manage=world.manage,
+            )
+        if values:
+            await self._session.execute(update(ModelRow).where(ModelRow.id == pk).values(**values))
+
+    async def user_permissions(self, pk: int) -> dict[int, PermissionFlags]:
+        rows = await self._session.scalars(
+            select(ModelUserPermissionRow).where(ModelUserPermissionRow.model_pk == pk)
+        )
+        return {r.user_id: PermissionFlags(r.read, r.write, r.remove, r.manage) for r in rows}
+
+    async def set_user_permissions(
+        self, pk: int, grants: Iterable[tuple[int, PermissionFlags]]
+    ) -> None:
+        for user_pk, flags in grants:
+            await self.remove_user_permissions(pk, [user_pk])
+            self._session.add(
+                ModelUserPermissionRow(
+                    model_pk=pk,
+                    user_id=user_pk,
+                    read=flags.read,
+                    write=flags.write,
+                    remove=flags.remove,
+                    manage=flags.manage,
+                )
+            )
+        await self._session.flush()
+
+    async def remove_user_permissions(self, pk: int, user_pks: Iterable[int] | None = None) -> None:
+        """Drop the given users' grants, or every grant when ``user_pks`` is None."""
+        stmt = delete(ModelUserPermissionRow).where(ModelUserPermissionRow.model_pk == pk)
+        if user_pks is not None:
+            stmt = stmt.where(ModelUserPermissionRow.user_id.in_(list(user_pks)))
+        await self._session.execute(stmt)
