@@ -29,6 +29,8 @@ class DomainRuntime:
         self.domain = domain
         self.directory = SessionDirectory(session_loader)
         self.sessions: dict[str, SessionHandle] = {}
+        #: The presence service installs itself here; the connection response carries its state.
+        self.presence_state_provider: Callable[[DomainUserId], Mapping[str, Any]] | None = None
         self.services: list[DomainService] = [factory(self) for factory in service_factories]
         table: dict[str, Handler] = {}
         for service in self.services:
@@ -37,8 +39,6 @@ class DomainRuntime:
                     raise ValueError(f"two services claim the body '{body}'")
                 table[body] = handler
         self._handlers: Mapping[str, Handler] = table
-        #: The presence service installs itself here; the connection response carries its state.
-        self.presence_state_provider: Callable[[DomainUserId], Mapping[str, Any]] | None = None
 
     def handler_for(self, body_name: str) -> Handler | None:
         return self._handlers.get(body_name)
