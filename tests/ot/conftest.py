@@ -32,3 +32,10 @@ def client_oracle() -> Iterator[ClientOracle]:
     oracle = ClientOracle()
     yield oracle
     oracle.close()
+
+
+@pytest.fixture
+def long_run(request: pytest.FixtureRequest) -> None:
+    """Skip unless the run opted in to long tests with ``-m long``."""
+    if "long" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("long run: opt in with -m long")

@@ -276,3 +276,21 @@ def test_without_normalisation_the_client_bug_diverges(client_oracle: ClientOrac
         if not _run_replicas(client_oracle, seed, normalize=False)
     ]
     assert diverged, "expected the unnormalised server to diverge from the rc.12 client"
+
+
+@pytest.mark.long
+@pytest.mark.usefixtures("long_run")
+def test_long_replica_sessions_converge(client_oracle: ClientOracle) -> None:
+    seeds = range(10_000, 10_000 + int(os.environ.get("OT_REPLICA_LONG_SEEDS", "5000")))
+    assert [s for s in seeds if not _run_replicas(client_oracle, s, normalize=True)] == []
+
+
+@pytest.mark.long
+@pytest.mark.usefixtures("long_run")
+@pytest.mark.parametrize("s_type,c_type", same_type_pairs(), ids=lambda t: t.__name__)
+def test_long_transform_agreement(
+    client_oracle: ClientOracle, s_type: type[Any], c_type: type[Any]
+) -> None:
+    ch = RandomChooser(random.Random(f"long/{s_type.__name__}/{c_type.__name__}"))
+    cases = [concurrent_pair(ch, s_type, c_type)[1:] for _ in range(5000)]
+    assert [transform(s, c) for s, c in cases] == client_oracle.transform_many(cases)

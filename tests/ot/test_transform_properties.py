@@ -29,6 +29,7 @@ from convergence_jupyter.ot.values import (
 from convergence_jupyter.ot.xform.string import SpliceKind, splice_kind
 
 from .generators import (
+    FAMILY,
     DrawChooser,
     Ids,
     apply_leniently,
@@ -37,6 +38,7 @@ from .generators import (
     op_sequence,
     possible_ops,
     same_type_pairs,
+    target,
     value,
 )
 
@@ -177,8 +179,6 @@ def test_edit_inside_a_concurrently_detached_subtree_is_dropped_everywhere(
 
 
 def _inner_target(ch: DrawChooser, op_type: type[Any]) -> Any:
-    from .generators import FAMILY, target
-
     family = FAMILY[op_type]
     tgt = target(ch, family, Ids("base"), min_len=1)
     tgt.id = "inner"
@@ -212,3 +212,15 @@ def test_every_generated_op_is_valid_on_its_state(data: st.DataObject) -> None:
         assert tgt is not None
         for op_type in possible_ops(tgt):
             apply(tree.copy(), op_on(ch, op_type, tgt, Ids("g")))
+
+
+LONG_EXAMPLES = int(os.environ.get("OT_TP1_LONG_EXAMPLES", "5000"))
+
+
+@pytest.mark.long
+@pytest.mark.usefixtures("long_run")
+@pytest.mark.parametrize("s_type,c_type", same_type_pairs(), ids=lambda t: t.__name__)
+@settings(max_examples=LONG_EXAMPLES)
+@given(data=st.data())
+def test_tp1_long(s_type: type[Any], c_type: type[Any], data: st.DataObject) -> None:
+    test_tp1.hypothesis.inner_test(s_type, c_type, data)  # type: ignore[attr-defined]
