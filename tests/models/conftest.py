@@ -1,0 +1,139 @@
+"""In-process fixtures for the model service: a migrated database (SQLite, and PostgreSQL
+when CONVERGENCE_TEST_POSTGRES_URL is set), a domain with users, and fake sessions that
+record every frame the service sends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf.message import Message
+from sqlalchemy.engine import make_url
+
+from convergence_jupyter.domain.runtime import DomainRuntime
+from convergence_jupyter.domain.session import DomainRef
+from convergence_jupyter.domain.users import DomainUser, DomainUserId, UserType
+from convergence_jupyter.models.service import ModelService
+from convergence_jupyter.protocol.schema import model_pb2 as pb
+from convergence_jupyter.store import Database, DomainRepository, UserRepository
+
+PG_ENV = "CONVERGENCE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'models.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    import psycopg
+
+    schema = f"cj_models_{uuid.uuid4().hex[:10]}"
+    url = make_url(base)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@dataclass
+class FakeSession:
+    session_id: str
+    user: DomainUser
+    user_pk: int
+    domain: DomainRef
+    sent: list[tuple[str, Message]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    auto_create: pb.AutoCreateModelConfigResponseMessage | None = None
+
+    def send(self, body_name: str, body: Message, *, mentions: Iterable[str] = ()) -> None:
+        self.sent.append((body_name, body))
+
+    def announce(self, session_ids: Iterable[str]) -> None:
+        return None
+
+    def send_error(self, code: str, message: str, details: dict[str, object] | None = None) -> None:
+        self.errors.append((code, message))
+
+    async def request(self, body_name: str, body: Message) -> Message:
+        assert body_name == "modelAutoCreateConfigRequest"
+        assert self.auto_create is not None
+        return self.auto_create
+
+    def disconnect(self, reason: str) -> None:
+        return None
+
+    def of(self, name: str) -> list[Any]:
+        return [b for n, b in self.sent if n == name]
+
+
+@dataclass
+class World:
+    db: Database
+    runtime: DomainRuntime
+    service: ModelService
+    domain: DomainRef
+    counter: int = 0
+
+    async def session(self, *, admin: bool = False) -> FakeSession:
+        async with self.db.transaction() as tx:
+            record = await UserRepository(tx).create_anonymous(self.domain.pk, "x")
+        self.counter += 1
+        kind = UserType.CONVERGENCE if admin else UserType.ANONYMOUS
+        user = DomainUser(DomainUserId(kind, record.username))
+        s = FakeSession(f"s{self.counter}", user, record.pk, self.domain)
+        self.runtime.directory.register(s.session_id, user)
+        return s
+
+    async def request(self, session: FakeSession, body_name: str, body: Message) -> Any:
+        handler = self.runtime.handler_for(body_name)
+        assert handler is not None
+        return await handler(session, body)
+
+
+RunWorld = Callable[..., Any]
+
+
+@pytest.fixture
+def run_world(db_url: str) -> RunWorld:
+    def run(body: Callable[[World], Awaitable[Any]], **service_kwargs: Any) -> Any:
+        async def main() -> Any:
+            db = Database.from_url(db_url)
+            try:
+                await db.upgrade()
+                async with db.transaction() as tx:
+                    rec = await DomainRepository(tx).ensure("convergence", "default")
+                ref = DomainRef(rec.pk, rec.namespace, rec.name)
+                holder: dict[str, ModelService] = {}
+
+                def factory(runtime: DomainRuntime) -> ModelService:
+                    holder["s"] = ModelService(runtime, db, **service_kwargs)
+                    return holder["s"]
+
+                runtime = DomainRuntime(ref, [factory])
+                world = World(db, runtime, holder["s"], ref)
+                try:
+                    return await body(world)
+                finally:
+                    await runtime.close()
+                    await asyncio.sleep(0.01)
+            finally:
+                await db.close()
+
+        return asyncio.run(main())
+
+    return run
