@@ -29,6 +29,9 @@ async def operations_response(
     db: Database, model: ModelRecord, first: int, last: int
 ) -> tuple[pb.HistoricalOperationsResponseMessage, list[str]]:
     """Ops with ``first <= version <= last`` (inclusive, clamped) and the sessions they name."""
+    # The rc.12 client, playing back to version 0, asks for [0, n] and drops the first entry
+    # (it only wants its timestamp); we answer with a stand-in "version 0" entry.
+    want_zero = first <= 0
     first = max(1, first)
     last = min(last, model.version, first + MAX_OPERATIONS - 1)
     reply = pb.HistoricalOperationsResponseMessage()
@@ -37,6 +40,14 @@ async def operations_response(
         return reply, sessions
     async with db.transaction(readonly=True) as tx:
         ops = await ModelRepository(tx).operations(model.pk, first, last)
+    if want_zero and ops:
+        reply.operations.add(
+            modelId=model.model_id,
+            version=0,
+            timestamp=wire.datetime_to_timestamp(model.created_at),
+            sessionId=ops[0].session_id,
+            operation=wire.applied_wire_from_json(ops[0].operation),
+        )
     for o in ops:
         reply.operations.add(
             modelId=model.model_id,
