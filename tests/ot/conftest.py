@@ -1,27 +1,16 @@
-"""Hypothesis profiles for the OT tests and the shared client-oracle fixture.
+"""The shared client-oracle fixture and the opt-in switch for long runs.
 
-Profiles: ``default`` (random), ``ci`` (derandomised; chosen automatically when ``CI`` is set) and
-``long`` (many more examples; select with ``HYPOTHESIS_PROFILE=long`` and run ``-m long``).
+Hypothesis profiles come from the suite-wide ``tests/conftest.py``: ``ci`` (derandomised, chosen
+when ``CI`` is set) and ``long``. Example counts here scale with ``OT_*`` environment variables.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from .oracle import ClientOracle, oracle_unavailable_reason
-
-settings.register_profile("default", deadline=None)
-settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
-settings.register_profile(
-    "long", deadline=None, max_examples=100_000, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
-)
 
 
 @pytest.fixture(scope="session")
