@@ -17,10 +17,13 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, Enum, Float, Integer, Unicode, default
 
 from convergence_jupyter import __version__
+from convergence_jupyter.activities.service import ActivityService
 from convergence_jupyter.auth.login_bridge import LoginBridge
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.identity.service import IdentityService
 from convergence_jupyter.models.service import ModelService
+from convergence_jupyter.permissions.service import PermissionsService
+from convergence_jupyter.presence.service import PresenceService
 from convergence_jupyter.realtime.limits import ConnectionLimits
 from convergence_jupyter.realtime.server import RealtimeServer
 from convergence_jupyter.realtime.server_time import ServerTimeService
@@ -113,6 +116,12 @@ class ConvergenceApp(ExtensionApp):
         def identity(runtime: DomainRuntime) -> IdentityService:
             return IdentityService(runtime, database)
 
+        def activities(runtime: DomainRuntime) -> ActivityService:
+            return ActivityService(runtime, database)
+
+        def permissions(runtime: DomainRuntime) -> PermissionsService:
+            return PermissionsService(runtime, database)
+
         def models(runtime: DomainRuntime) -> ModelService:
             return ModelService(runtime, database)
 
@@ -122,7 +131,14 @@ class ConvergenceApp(ExtensionApp):
         self.realtime = RealtimeServer(
             self.database,
             limits=limits,
-            service_factories=[server_time, identity, models],
+            service_factories=[
+                server_time,
+                identity,
+                PresenceService,
+                activities,
+                permissions,
+                models,
+            ],
             version=__version__,
             startup=self._prepare_default_domain,
         )
