@@ -108,6 +108,8 @@ class ClientConnection:
         )
         self._heartbeat_timer: asyncio.TimerHandle | None = None
         self._released = False
+        self._cleanup: asyncio.Task[None] | None = None
+        server.track(self)
         # Set once authenticated.
         self._session_id = ""
         self._user: DomainUser | None = None
@@ -248,7 +250,13 @@ class ClientConnection:
             return
         self._released = True
         self._shutdown()
-        self._loop.create_task(self._after_close())
+        self._cleanup = self._loop.create_task(self._after_close())
+
+    async def shutdown(self, reason: str) -> None:
+        """Close from the server side and wait until every service has let go of the session."""
+        self._close(CLOSE_GOING_AWAY, reason)
+        if self._cleanup is not None:
+            await self._cleanup
 
     def _resolve_request(self, message: IncomingMessage) -> None:
         assert message.response_id is not None
@@ -437,9 +445,12 @@ class ClientConnection:
                 future.cancel()
 
     async def _after_close(self) -> None:
-        if self.runtime is not None and self._session_id:
-            await self.runtime.session_closed(self)
-            await self._server.close_session(self._session_id)
+        try:
+            if self.runtime is not None and self._session_id:
+                await self.runtime.session_closed(self)
+                await self._server.close_session(self._session_id)
+        finally:
+            self._server.untrack(self)
 
 
 def _error_body(

@@ -64,6 +64,7 @@ class RealtimeServer:
         self._service_factories = list(service_factories)
         self._authenticator = Authenticator(database)
         self._runtimes: dict[int, DomainRuntime] = {}
+        self._connections: set[ClientConnection] = set()
 
     async def start(self) -> None:
         """Run the start-up work once (default domain, keys); safe to await from anywhere.
@@ -175,7 +176,19 @@ class RealtimeServer:
                     found[session_id] = domain_user(user)
         return found
 
+    def track(self, connection: ClientConnection) -> None:
+        """Remember a live connection so that shutdown can close it before the database."""
+        self._connections.add(connection)
+
+    def untrack(self, connection: ClientConnection) -> None:
+        self._connections.discard(connection)
+
     async def close(self) -> None:
+        """Close every connection (services see each session end), then every runtime."""
+        await asyncio.gather(
+            *(c.shutdown("the server is shutting down") for c in list(self._connections)),
+            return_exceptions=True,
+        )
         for runtime in self._runtimes.values():
             await runtime.close()
         self._runtimes.clear()
