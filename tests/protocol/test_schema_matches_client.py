@@ -113,7 +113,7 @@ def test_every_client_message_matches(client_schema: dict[str, Any]) -> None:
                 continue
             assert _our_type(field) == _resolve(spec["type"], full_name, known), where
             repeated = spec.get("rule") == "repeated"
-            assert (field.label == FieldDescriptor.LABEL_REPEATED) == repeated, where
+            assert field.is_repeated == repeated, where
         for oneof_name, spec in node.get("oneofs", {}).items():
             oneof = descriptor.oneofs_by_name[oneof_name]
             assert [f.name for f in oneof.fields] == spec["oneof"], f"{full_name}.{oneof_name}"

@@ -1,4 +1,4 @@
-"""A minimal protocol-level client for tests: sends any frame, even ones a real client never would."""
+"""A minimal protocol-level test client: it sends any frame, even ones a real client never would."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class ProtocolClient:
             target.SetInParent()
         self.send_raw(envelope.SerializeToString())
 
-    async def recv(self, timeout: float = 5.0) -> ConvergenceMessage | None:
+    async def recv(self, timeout: float = 5.0) -> ConvergenceMessage | None:  # noqa: ASYNC109
         """The next non-ping frame, or None once the server closed the socket."""
         while True:
             data = await asyncio.wait_for(self.ws.read_message(), timeout)
@@ -76,7 +76,7 @@ class ProtocolClient:
         assert reply.connectionResponse.WhichOneof("response") == "success", reply
         return reply
 
-    async def expect_closed(self, timeout: float = 5.0) -> int | None:
+    async def expect_closed(self, timeout: float = 5.0) -> int | None:  # noqa: ASYNC109
         """Drain until the server closes; returns the close code."""
         while await self.recv(timeout) is not None:
             pass
