@@ -24,6 +24,7 @@ from .harness import (
     RsaKey,
     ServerProcess,
     run_cli,
+    run_cli_batch,
     sqlite_url,
     unique,
 )
@@ -187,13 +188,37 @@ def server(_session_servers: ServerFactory) -> ServerProcess:
 
 
 class Admin:
-    """The admin CLI bound to one server's database."""
+    """The admin CLI bound to one server's database (and optionally one other domain)."""
 
-    def __init__(self, server: ServerProcess) -> None:
+    def __init__(
+        self, server: ServerProcess, namespace: str | None = None, domain: str | None = None
+    ) -> None:
         self.server = server
+        self.namespace = namespace
+        self.domain = domain
+
+    def in_domain(self, namespace: str, domain: str) -> Admin:
+        return Admin(self.server, namespace, domain)
+
+    def _scope(self) -> list[str]:
+        scope: list[str] = []
+        if self.namespace is not None:
+            scope += ["--namespace", self.namespace]
+        if self.domain is not None:
+            scope += ["--domain", self.domain]
+        return scope
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return run_cli(self.server.database_url, *args, check=check, cwd=self.server.workdir)
+        return run_cli(
+            self.server.database_url, *self._scope(), *args, check=check, cwd=self.server.workdir
+        )
+
+    def batch(self) -> AdminBatch:
+        """Collect commands (same methods as Admin) and run them in one process on exit."""
+        return AdminBatch(self)
+
+    def run(self, *args: str) -> None:
+        self(*args)
 
     def create_user(
         self,
@@ -214,7 +239,7 @@ class Admin:
         ):
             if value is not None:
                 args += [flag, value]
-        self(*args)
+        self.run(*args)
 
     def create_group(
         self, group_id: str, *, description: str | None = None, members: tuple[str, ...] = ()
@@ -224,13 +249,31 @@ class Admin:
             args += ["--description", description]
         for member in members:
             args += ["--member", member]
-        self(*args)
+        self.run(*args)
 
     def add_jwt_key(self, key: RsaKey) -> None:
-        self("jwt-key", "add", key.key_id, "--public-key-file", str(key.public_key_file))
+        self.run("jwt-key", "add", key.key_id, "--public-key-file", str(key.public_key_file))
 
     def anonymous_auth(self, enabled: bool) -> None:
-        self("domain", "configure", "--anonymous-auth", "on" if enabled else "off")
+        self.run("domain", "configure", "--anonymous-auth", "on" if enabled else "off")
+
+
+class AdminBatch(Admin):
+    """``with admin.batch() as b: b.create_user(...); b.create_group(...)``: one process."""
+
+    def __init__(self, admin: Admin) -> None:
+        super().__init__(admin.server, admin.namespace, admin.domain)
+        self.commands: list[list[str]] = []
+
+    def run(self, *args: str) -> None:
+        self.commands.append([*self._scope(), *args])
+
+    def __enter__(self) -> AdminBatch:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None and self.commands:
+            run_cli_batch(self.server.database_url, self.commands, cwd=self.server.workdir)
 
 
 @pytest.fixture

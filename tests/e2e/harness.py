@@ -377,6 +377,47 @@ def run_cli(
     return result
 
 
+# Several CLI commands in one interpreter (the CLI's ``main(argv)``), to pay the import cost
+# once when a fixture needs many users and groups. Stops at the first failing command.
+_CLI_BATCH = """
+import json, sys
+from convergence_jupyter.cli import main
+for argv in json.load(sys.stdin):
+    try:
+        rc = main(argv)
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 1
+    if rc:
+        print("failed command: " + json.dumps(argv), file=sys.stderr)
+        sys.exit(rc)
+"""
+
+
+def run_cli_batch(
+    database_url: str,
+    commands: Sequence[Sequence[str]],
+    *,
+    cwd: Path | None = None,
+    timeout: float = 120.0,
+) -> subprocess.CompletedProcess[str]:
+    argvs = [["--database-url", database_url, *cmd] for cmd in commands]
+    result = subprocess.run(
+        [sys.executable, "-c", _CLI_BATCH],
+        input=json.dumps(argvs),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CliError(
+            f"CLI batch failed ({result.returncode})\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
+    return result
+
+
 # --------------------------------------------------------------------------------------
 # JWT
 # --------------------------------------------------------------------------------------

@@ -89,30 +89,39 @@ def test_unknown_namespace_is_domain_not_found(server):
     assert r["code"] == "domain_not_found", r.describe()
 
 
-def test_anonymous_disabled_with_cli_on_running_server(server_factory, admin_for):
-    srv = server_factory("anon-toggle")
-    admin = admin_for(srv)
-    assert connect(srv.url, anonymous("before"))["ok"]
+def test_anonymous_disabled_with_cli_on_running_server(server, admin):
+    # A domain of its own on the shared server, so toggling it cannot disturb other tests.
+    ns = unique("anon")
+    domain_admin = admin.in_domain(ns, "toggle")
+    url = server.realtime_url(ns, "toggle")
 
-    admin.anonymous_auth(False)
-    r = connect(srv.url, anonymous("Eve"))
+    # A domain created by the CLI without the flag has anonymous auth off (as on the real
+    # server).
+    domain_admin("domain", "configure")
+    r = connect(url, anonymous("Early"))
+    assert not r["ok"], r.describe()
+    assert r["code"] == "anonymous_auth_disabled", r.describe()
+
+    domain_admin.anonymous_auth(True)
+    assert connect(url, anonymous("before"))["ok"]
+
+    domain_admin.anonymous_auth(False)
+    r = connect(url, anonymous("Eve"))
     assert not r["ok"], r.describe()
     assert r["code"] == "anonymous_auth_disabled", r.describe()
 
     # Password users are unaffected.
-    admin.create_user("still-allowed", "pw-123456")
-    ok = connect(srv.url, password("still-allowed", "pw-123456"))
+    domain_admin.create_user("still-allowed", "pw-123456")
+    ok = connect(url, password("still-allowed", "pw-123456"))
     assert ok["ok"], ok.describe()
 
-    admin.anonymous_auth(True)
-    again = connect(srv.url, anonymous("after"))
+    domain_admin.anonymous_auth(True)
+    again = connect(url, anonymous("after"))
     assert again["ok"], again.describe()
 
 
-@pytest.mark.parametrize("option", [False, None], ids=["option-false", "default-new-domain"])
-def test_anonymous_disabled_by_server_option(server_factory, option):
-    # Without the option a new domain has anonymous auth off (like the real server).
-    srv = server_factory("anon-off", anonymous_auth=option)
+def test_anonymous_disabled_by_server_option(server_factory):
+    srv = server_factory("anon-off", anonymous_auth=False)
     r = connect(srv.url, anonymous("Eve"))
     assert not r["ok"], r.describe()
     assert r["code"] == "anonymous_auth_disabled", r.describe()

@@ -35,6 +35,12 @@ def directory(admin):
         ops=f"{tag}-ops",
         empty=f"{tag}-empty",
     )
+    with admin.batch() as b:
+        _populate(b, d, tag)
+    return d
+
+
+def _populate(admin, d, tag):
     admin.create_user(
         d.alice,
         "pw-alice",
@@ -55,7 +61,6 @@ def directory(admin):
     admin.create_group(d.eng, description="Engineering", members=(d.alice, d.bob))
     admin.create_group(d.ops, description="Operations", members=(d.bob,))
     admin.create_group(d.empty, description="Nobody here")
-    return d
 
 
 def identity(server, d, calls):

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def jwt_groups(admin):
     groups = [unique("jwtgrp-a-"), unique("jwtgrp-b-"), unique("jwtgrp-c-")]
-    for g in groups:
-        admin.create_group(g, description=f"group {g}")
+    with admin.batch() as b:
+        for g in groups:
+            b.create_group(g, description=f"group {g}")
     return groups
 
 

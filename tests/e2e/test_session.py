@@ -19,7 +19,7 @@ def test_heartbeat_keeps_connection_alive(server):
             "auth": anonymous("Heart Beat"),
             "pingInterval": 0.3,
             "pongTimeout": 0.6,
-            "durationMs": 2500,
+            "durationMs": 2000,
         },
     )
     assert r["ok"], r.describe()
