@@ -16,7 +16,6 @@ from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
 from convergence_jupyter.protocol.schema import identity_pb2
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.groups import GroupRepository
-from convergence_jupyter.store.identity_tables import UserType as StoreUserType
 from convergence_jupyter.store.records import UserKey
 from convergence_jupyter.store.users import UserRepository
 
@@ -122,11 +121,7 @@ class IdentityService(ServiceBase):
         for user_id in wanted:
             entry = response.userGroups.add()
             entry.user.CopyFrom(user_id_to_wire(user_id))
-            entry.groups.extend(
-                memberships.get(
-                    UserKey(StoreUserType(int(user_id.user_type)), user_id.username), []
-                )
-            )
+            entry.groups.extend(memberships.get(UserKey(user_id.user_type, user_id.username), []))
         return "userGroupsForUsersResponse", response
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import IntEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,15 +16,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from convergence_jupyter.domain.users import UserType
+
 from .base import Base, UtcDateTime, utcnow
 
-
-class UserType(IntEnum):
-    """Matches the wire's ``DomainUserType`` numbering."""
-
-    NORMAL = 0
-    CONVERGENCE = 1
-    ANONYMOUS = 2
+__all__ = [
+    "GroupMemberRow",
+    "ReconnectTokenRow",
+    "SessionRow",
+    "UserGroupRow",
+    "UserRow",
+    "UserType",
+]
 
 
 class UserRow(Base):
