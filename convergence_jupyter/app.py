@@ -19,6 +19,7 @@ from traitlets import Bool, Enum, Float, Integer, Unicode, default
 from convergence_jupyter import __version__
 from convergence_jupyter.activities.service import ActivityService
 from convergence_jupyter.auth.login_bridge import LoginBridge
+from convergence_jupyter.chat.service import ChatService
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.identity.service import IdentityService
 from convergence_jupyter.models.service import ModelService
@@ -119,6 +120,9 @@ class ConvergenceApp(ExtensionApp):
         def activities(runtime: DomainRuntime) -> ActivityService:
             return ActivityService(runtime, database)
 
+        def chat(runtime: DomainRuntime) -> ChatService:
+            return ChatService(runtime, database)
+
         def permissions(runtime: DomainRuntime) -> PermissionsService:
             return PermissionsService(runtime, database)
 
@@ -136,6 +140,7 @@ class ConvergenceApp(ExtensionApp):
                 identity,
                 PresenceService,
                 activities,
+                chat,
                 permissions,
                 models,
             ],

@@ -170,7 +170,8 @@ def test_permissions_world_user_group_and_force_leave(server: Any, admin: Any) -
     assert r[19]["code"] == "unauthorized", r[19]
     assert r[21]["ok"] and r[23]["ok"], result.describe()
     assert r[25]["ok"], r[25]
-    assert r[26].get("value") == {"world": ["join"], "groups": [[group, ["join", "view_state"]]]}, r[26]
+    expected = {"world": ["join"], "groups": [[group, ["join", "view_state"]]]}
+    assert r[26].get("value") == expected, r[26]
     assert r[27]["ok"] and r[28]["ok"], result.describe()
 
 
