@@ -182,6 +182,19 @@ def server(_session_servers: ServerFactory) -> ServerProcess:
     return _session_servers("shared")
 
 
+@pytest.fixture(scope="session")
+def variant_server(_session_servers: ServerFactory) -> ServerProcess:
+    """A second shared server with every start option away from its default: a base_url,
+    another default namespace/domain, and anonymous auth off."""
+    return _session_servers(
+        "variant",
+        base_url="/jupyter/user/ada/",
+        namespace="acme",
+        domain="main",
+        anonymous_auth=False,
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Admin CLI and JWT helpers
 # --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import anonymous, connect, password, unique
+from .harness import anonymous, connect, jwt_auth, password, unique
 
 pytestmark = pytest.mark.e2e
 
@@ -120,8 +120,21 @@ def test_anonymous_disabled_with_cli_on_running_server(server, admin):
     assert again["ok"], again.describe()
 
 
-def test_anonymous_disabled_by_server_option(server_factory):
-    srv = server_factory("anon-off", anonymous_auth=False)
-    r = connect(srv.url, anonymous("Eve"))
+def test_anonymous_disabled_by_server_option(variant_server):
+    r = connect(variant_server.url, anonymous("Eve"))
     assert not r["ok"], r.describe()
     assert r["code"] == "anonymous_auth_disabled", r.describe()
+
+
+def test_configured_default_domain(variant_server):
+    # The server was started with default_namespace=acme, default_domain=main.
+    assert variant_server.url.endswith("/jupyter/user/ada/convergence/realtime/acme/main")
+    status, body = variant_server.login_bridge()
+    assert status == 200, body
+    r = connect(variant_server.url, jwt_auth(body["jwt"]))
+    assert r["ok"], r.describe()
+    assert r["session"]["namespace"] == "acme"
+    assert r["session"]["domainId"] == "main"
+    missing = connect(variant_server.realtime_url("convergence", "default"), anonymous("x"))
+    assert not missing["ok"], missing.describe()
+    assert missing["code"] == "domain_not_found", missing.describe()

@@ -51,12 +51,29 @@ def test_bridge_with_wrong_jupyter_token_is_403(server):
     assert status == 403, (status, body)
 
 
-def test_bridge_and_realtime_under_a_base_url(server_factory):
-    srv = server_factory("base-url", base_url="/jupyter/user/ada/")
+def test_bridge_and_realtime_under_a_base_url(variant_server):
+    srv = variant_server
     status, body = srv.login_bridge()
     assert status == 200, body
     assert body["realtimeUrl"] == srv.url
-    assert "/jupyter/user/ada/convergence/realtime/" in body["realtimeUrl"]
+    assert body["realtimeUrl"].endswith("/jupyter/user/ada/convergence/realtime/acme/main")
     r = run_scenario("connect", {"url": body["realtimeUrl"], "auth": jwt_auth(body["jwt"])})
     assert r["ok"], r.describe()
     assert r["session"]["user"]["username"] == body["username"]
+
+
+def test_bridge_jwt_claims(server):
+    import jwt
+
+    status, body = server.login_bridge()
+    assert status == 200, body
+    header = jwt.get_unverified_header(body["jwt"])
+    claims = jwt.decode(body["jwt"], options={"verify_signature": False})
+    assert header["alg"] == "RS256"
+    assert header.get("kid")
+    assert claims["aud"] == "Convergence"
+    assert claims["sub"] == body["username"]
+    expires = datetime.fromisoformat(body["expiresAt"].replace("Z", "+00:00"))
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    assert abs(claims["exp"] - expires.timestamp()) <= 1, (claims, body)

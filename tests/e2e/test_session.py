@@ -41,3 +41,63 @@ def test_server_time_is_close_to_local_time(server):
     assert r["isDate"] is True
     midpoint = (r["localBeforeMs"] + r["localAfterMs"]) / 2
     assert abs(r["serverTimeMs"] - midpoint) < 5000, r.describe()
+
+
+@pytest.fixture(scope="module")
+def fast_server(module_server_factory):
+    """A server with a fast heartbeat of its own and a short handshake timeout."""
+    return module_server_factory(
+        "fast-heartbeat",
+        extra_args=(
+            "--ConvergenceApp.ping_interval=0.3",
+            "--ConvergenceApp.pong_timeout=0.6",
+            "--ConvergenceApp.handshake_timeout=1",
+        ),
+    )
+
+
+def test_client_answers_server_pings(fast_server):
+    # The client's own heartbeat is off; the server pings after 0.3 s of silence and the
+    # client's automatic pongs must keep the session alive.
+    r = run_scenario(
+        "heartbeat",
+        {
+            "url": fast_server.url,
+            "auth": anonymous("Quiet Client"),
+            "clientHeartbeat": False,
+            "durationMs": 2000,
+        },
+    )
+    assert r["ok"], r.describe()
+    assert r["connectedAtEnd"] is True, r.describe()
+    assert r["sessionIdAfter"] == r["sessionIdBefore"], r.describe()
+    assert "interrupted" not in [e["name"] for e in r["events"]], r.describe()
+    assert r["wire"]["pingsReceived"] >= 3, r.describe()
+    assert r["wire"]["pongsSent"] >= 3, r.describe()
+    assert r["wire"]["pingsSent"] == 0, r.describe()
+
+
+def test_server_drops_a_client_that_stops_answering(fast_server):
+    r = run_scenario(
+        "heartbeat",
+        {
+            "url": fast_server.url,
+            "auth": anonymous("Deaf Client"),
+            "clientHeartbeat": False,
+            "dropPongs": True,
+            "durationMs": 2500,
+        },
+    )
+    assert r["ok"], r.describe()
+    assert r["connectedAtEnd"] is False, r.describe()
+    names = [e["name"] for e in r["events"]]
+    assert "interrupted" in names or "disconnected" in names, r.describe()
+    assert r["wire"]["pongsDropped"] >= 1, r.describe()
+    assert r["wire"]["closes"], r.describe()
+
+
+def test_handshake_timeout_closes_a_silent_socket(fast_server):
+    r = run_scenario("raw_socket", {"url": fast_server.url, "waitMs": 4000})
+    assert r["ok"], r.describe()
+    assert r["closed"] is not None, r.describe()
+    assert 500 <= r["closed"]["afterMs"] <= 3500, r.describe()

@@ -37,6 +37,9 @@ function newWireStats() {
     pongsSent: 0,
     pingsReceived: 0,
     pongsReceived: 0,
+    // Set dropPongs to make the real client "deaf": its answers to server pings are dropped.
+    dropPongs: false,
+    pongsDropped: 0,
     closes: [],
   };
 }
@@ -62,7 +65,13 @@ function instrumentedSocket(url, stats) {
     stats.sent += 1;
     const kind = frameKind(data);
     if (kind === "ping") stats.pingsSent += 1;
-    else if (kind === "pong") stats.pongsSent += 1;
+    else if (kind === "pong") {
+      if (stats.dropPongs) {
+        stats.pongsDropped += 1;
+        return undefined;
+      }
+      stats.pongsSent += 1;
+    }
     return send(data, ...rest);
   };
   ws.on("message", (data) => {
