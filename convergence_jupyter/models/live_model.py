@@ -27,7 +27,11 @@ from google.protobuf.message import Message
 from convergence_jupyter import ot
 from convergence_jupyter.domain.session import SessionHandle
 from convergence_jupyter.models import wire
-from convergence_jupyter.models.concurrency import ConcurrencyError, ServerConcurrencyControl
+from convergence_jupyter.models.concurrency import (
+    ConcurrencyError,
+    ServerConcurrencyControl,
+    Transformed,
+)
 from convergence_jupyter.models.persistence import ModelPersistence, PendingOperation
 from convergence_jupyter.models.references import InvalidReferenceEvent, ReferenceStore
 from convergence_jupyter.protocol.schema import model_pb2 as pb
@@ -335,6 +339,42 @@ class LiveModel:
                 ),
                 (sender,),
             )
+
+    async def apply_server_operation(self, session_id: str, op: ot.Operation) -> int:
+        """(Inside the serializer.) Apply an op that trusted server code built on the tree as it
+        is now (so it needs no transform), store it, and send it to every member as a remote
+        op of ``session_id``; returns the new version. An op that does not fit the tree raises
+        ``InvalidOperationError`` and changes nothing."""
+        base = self.cc.version
+        final = ot.normalize_incoming(ot.preprocess(self.tree, op))
+        applied = ot.apply(self.tree, final)
+        version = self.cc.commit(Transformed(session_id, base, final, []), final)
+        now = datetime.now(UTC)
+        self.references.apply(applied)
+        try:
+            await self._persistence.commit(
+                base, [PendingOperation(version, now, session_id, 0, None, applied)], self.tree.root
+            )
+        except Exception:
+            log.exception("model %s: commit failed; closing the model", self.model_id)
+            self._fail_all("the server could not store an operation")
+            raise
+        self.modified_at = now
+        stamp = wire.datetime_to_timestamp(now)
+        op_wire = wire.operation_to_wire(final)
+        for member in self.members.values():
+            member.send(
+                "remoteOperation",
+                pb.RemoteOperationMessage(
+                    resourceId=member.resource_id,
+                    sessionId=session_id,
+                    contextVersion=version - 1,
+                    timestamp=stamp,
+                    operation=op_wire,
+                ),
+                (session_id,),
+            )
+        return version
 
     # -- membership ----------------------------------------------------------------------------
 

@@ -9,12 +9,14 @@ and deletion run here against the store.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +56,8 @@ from convergence_jupyter.store.models import (
 from convergence_jupyter.store.users import UserRepository
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Attempts to find a live model that is not unloading under us.
 _ATTEMPTS = 5
@@ -594,6 +598,51 @@ class ModelService(ServiceBase):
                 pass
         return "setModelPermissionsResponse", pb.SetModelPermissionsResponseMessage()
 
+    # -- trusted server-side access (used by notebooks/) ---------------------------------------
+
+    def live_version(self, model_id: str) -> tuple[int, int] | None:
+        """``(version, members)`` of a loaded model; None if it is not loaded."""
+        live = self._live.get(model_id)
+        if live is None or live.closed:
+            return None
+        return live.version, len(live.members)
+
+    async def read_model(self, model_id: str, read: Callable[[LiveModel], T]) -> T:
+        """Run ``read`` inside the model's serializer (loading the model if needed)."""
+        for _ in range(_ATTEMPTS):
+            live = await self._get_live(model_id)
+            if live is None:
+                raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
+            try:
+                return await live.call(partial(read, live))
+            except ModelGone:
+                continue
+        raise ServiceError("unknown", f"model '{model_id}' could not be read; try again")
+
+    async def submit_server_operation(
+        self,
+        model_id: str,
+        session_id: str,
+        build: Callable[[ot.ModelTree, Callable[[], str]], ot.Operation | None],
+    ) -> int | None:
+        """Apply the op ``build(tree, next_value_id)`` makes inside the serializer from the
+        current tree, as a remote op of ``session_id`` (a server session the directory can
+        resolve). New value ids use a freshly reserved prefix, so they never collide with a
+        client's. Returns the new version, or None when ``build`` returned None."""
+        for _ in range(_ATTEMPTS):
+            live = await self._get_live(model_id)
+            if live is None:
+                raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
+            async with self._db.transaction() as tx:
+                prefix = _base36(await ModelRepository(tx).next_value_prefix(live.pk))
+            try:
+                return await live.call_async(
+                    partial(_server_operation, live, session_id, build, prefix)
+                )
+            except ModelGone:
+                continue
+        raise ServiceError("unknown", f"model '{model_id}' could not be changed; try again")
+
     # -- history and queries -----------------------------------------------------------------
 
     async def _readable(self, session: SessionHandle, model_id: str) -> _Access:
@@ -644,3 +693,16 @@ def _base36(number: int) -> str:
         text = digits[digit] + text
         if number == 0:
             return text
+
+
+async def _server_operation(
+    live: LiveModel,
+    session_id: str,
+    build: Callable[[ot.ModelTree, Callable[[], str]], ot.Operation | None],
+    prefix: str,
+) -> int | None:
+    counter = itertools.count()
+    op = build(live.tree, lambda: f"{prefix}:{_base36(next(counter))}")
+    if op is None:
+        return None
+    return await live.apply_server_operation(session_id, op)
