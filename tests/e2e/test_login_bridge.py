@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime
 
+import jwt
 import pytest
 
 from .harness import jwt_auth, run_scenario
@@ -63,8 +69,6 @@ def test_bridge_and_realtime_under_a_base_url(variant_server):
 
 
 def test_bridge_jwt_claims(server):
-    import jwt
-
     status, body = server.login_bridge()
     assert status == 200, body
     header = jwt.get_unverified_header(body["jwt"])
@@ -77,3 +81,48 @@ def test_bridge_jwt_claims(server):
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=UTC)
     assert abs(claims["exp"] - expires.timestamp()) <= 1, (claims, body)
+
+
+def _browser_login(server):
+    """Log in like a browser: /login form with the token, keep cookies. Returns an opener and
+    the _xsrf cookie value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{server.http_url}login", timeout=10) as resp:
+        resp.read()
+    xsrf = next((c.value for c in jar if c.name == "_xsrf"), None)
+    assert xsrf, [c.name for c in jar]
+    form = urllib.parse.urlencode({"_xsrf": xsrf, "password": server.token}).encode()
+    with opener.open(f"{server.http_url}login", data=form, timeout=10) as resp:
+        resp.read()
+    assert any(c.name.startswith("username-") for c in jar), [c.name for c in jar]
+    return opener, xsrf
+
+
+def _post(opener, url, headers):
+    req = urllib.request.Request(url, data=b"{}", method="POST", headers=headers)
+    try:
+        with opener.open(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, e.read().decode()
+
+
+def test_bridge_with_browser_cookie_and_xsrf(server):
+    # What the JupyterLab extension does: cookie auth plus the X-XSRFToken header.
+    opener, xsrf = _browser_login(server)
+    status, body = _post(
+        opener,
+        server.login_bridge_url,
+        {"X-XSRFToken": xsrf, "Content-Type": "application/json"},
+    )
+    assert status == 200, body
+    data = json.loads(body)
+    r = run_scenario("connect", {"url": data["realtimeUrl"], "auth": jwt_auth(data["jwt"])})
+    assert r["ok"], r.describe()
+    assert r["session"]["user"]["username"] == data["username"]
+
+    # The same cookie without the XSRF header is refused (cross-site request protection).
+    status, body = _post(opener, server.login_bridge_url, {"Content-Type": "application/json"})
+    assert status == 403, (status, body)

@@ -102,3 +102,20 @@ def test_invalid_reconnect_token_is_authentication_failed(server):
     r = connect(server.url, reconnect_token("this-token-was-never-issued-0123"))
     assert not r["ok"], r.describe()
     assert r["code"] == "authentication_failed", r.describe()
+
+
+def test_reconnect_token_while_original_session_is_live(server, tmp_path):
+    with InteractiveClient(tmp_path / "live.log") as live:
+        first = live.send("connect", url=server.url, auth=anonymous("Twice"))
+        assert first["ok"], first.describe()
+        session = first["session"]
+        second = connect(server.url, reconnect_token(session["reconnectToken"]))
+        assert second["ok"], second.describe()
+        assert second["session"]["user"]["username"] == session["user"]["username"]
+        assert second["session"]["sessionId"] != session["sessionId"]
+        # The first connection is unaffected.
+        still = live.send("serverTime")
+        assert still["ok"], still.describe()
+        state = live.send("session")
+        assert state["session"]["connected"] is True
+        assert state["session"]["sessionId"] == session["sessionId"]
