@@ -16,6 +16,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from google.protobuf.message import Message
@@ -402,16 +403,14 @@ class ClientConnection:
         if self._outstanding_bytes > self._limits.max_outbound_bytes:
             self._close(CLOSE_POLICY_VIOLATION, "the client does not read fast enough")
             return
+        # A done-callback, not a task per frame: on a broadcast-heavy loop the task creation and
+        # its extra loop turn were a measurable share of the write path (bench/README.md).
+        asyncio.ensure_future(flushed).add_done_callback(partial(self._flushed, size))
 
-        async def _track() -> None:
-            try:
-                await flushed
-            except Exception:  # closed while writing; nothing to account any more
-                return
-            finally:
-                self._outstanding_bytes -= size
-
-        self._loop.create_task(_track())
+    def _flushed(self, size: int, flushed: asyncio.Future[None]) -> None:
+        self._outstanding_bytes -= size
+        if not flushed.cancelled():
+            flushed.exception()  # closed while writing: retrieved, nothing more to account
 
     def _fail(
         self,
