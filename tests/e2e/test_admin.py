@@ -57,6 +57,20 @@ def test_deleted_user_can_no_longer_connect(server, admin):
     assert not r["ok"] and r["code"] == "authentication_failed", r.describe()
     token = connect(server.url, reconnect_token(before["session"]["reconnectToken"]))
     assert not token["ok"] and token["code"] == "authentication_failed", token.describe()
+    # Nor can it be found any more.
+    r = run_scenario(
+        "identity",
+        {
+            "url": server.url,
+            "auth": anonymous("Looker"),
+            "calls": [
+                {"op": "user", "username": username},
+                {"op": "search", "query": {"term": username, "fields": "username"}},
+            ],
+        },
+    )
+    assert r["ok"], r.describe()
+    assert r["results"] == [{"ok": True, "value": None}, {"ok": True, "value": []}], r.describe()
 
 
 def test_removed_jwt_key_is_rejected(server, admin, rsa_key_factory):

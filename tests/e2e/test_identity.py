@@ -115,6 +115,31 @@ def test_search_users(server, directory):
     assert alice["userType"] == "normal"
 
 
+def test_search_is_contains_and_normal_users_only(server, directory):
+    d = directory
+    anon = run_scenario(
+        "connect",
+        {"url": server.url, "auth": {"method": "anonymous", "displayName": f"Anon {d.tag}"}},
+    )
+    assert anon["ok"], anon.describe()
+    r = identity(
+        server,
+        d,
+        [
+            # The term matches anywhere in the value (the real server uses LIKE %term%).
+            {"op": "search", "query": {"term": "lice", "fields": "username"}},
+            {"op": "search", "query": {"term": d.tag, "fields": "displayName"}},
+            {"op": "search", "query": {"term": "Liddell", "fields": ["firstName", "lastName"]}},
+        ],
+    )
+    contains, by_display, by_names = r["results"]
+    assert d.alice in usernames(contains), r.describe()
+    # Anonymous users are not found by search: the real server's searchUsersByFields filters
+    # `deleted != true AND userType = 'normal'`.
+    assert usernames(by_display) == [d.alice, d.bob, d.carol], r.describe()
+    assert d.alice in usernames(by_names), r.describe()
+
+
 def test_user_lookup(server, directory):
     d = directory
     r = identity(
