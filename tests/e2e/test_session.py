@@ -10,16 +10,17 @@ pytestmark = pytest.mark.e2e
 
 
 def test_heartbeat_keeps_connection_alive(server):
-    # The client pings after 0.3 s without incoming traffic and aborts (close 4006) if
-    # nothing arrives within 0.6 s more: only a server that answers every ping survives.
+    # The client pings after 0.4 s without incoming traffic and aborts (close 4006) if
+    # nothing arrives within 2 s more: only a server that answers every ping survives.
+    # (The pong timeout leaves room for a loaded CI machine.)
     r = run_scenario(
         "heartbeat",
         {
             "url": server.url,
             "auth": anonymous("Heart Beat"),
-            "pingInterval": 0.3,
-            "pongTimeout": 0.6,
-            "durationMs": 2000,
+            "pingInterval": 0.4,
+            "pongTimeout": 2,
+            "durationMs": 2500,
         },
     )
     assert r["ok"], r.describe()
@@ -50,7 +51,7 @@ def fast_server(module_server_factory):
         "fast-heartbeat",
         extra_args=(
             "--ConvergenceApp.ping_interval=0.3",
-            "--ConvergenceApp.pong_timeout=0.6",
+            "--ConvergenceApp.pong_timeout=1.5",
             "--ConvergenceApp.handshake_timeout=1",
         ),
     )
@@ -85,7 +86,7 @@ def test_server_drops_a_client_that_stops_answering(fast_server):
             "auth": anonymous("Deaf Client"),
             "clientHeartbeat": False,
             "dropPongs": True,
-            "durationMs": 2500,
+            "durationMs": 3500,
         },
     )
     assert r["ok"], r.describe()
@@ -97,7 +98,7 @@ def test_server_drops_a_client_that_stops_answering(fast_server):
 
 
 def test_handshake_timeout_closes_a_silent_socket(fast_server):
-    r = run_scenario("raw_socket", {"url": fast_server.url, "waitMs": 4000})
+    r = run_scenario("raw_socket", {"url": fast_server.url, "waitMs": 6000})
     assert r["ok"], r.describe()
     assert r["closed"] is not None, r.describe()
-    assert 500 <= r["closed"]["afterMs"] <= 3500, r.describe()
+    assert 500 <= r["closed"]["afterMs"] <= 5000, r.describe()
