@@ -23,6 +23,9 @@ from convergence_jupyter.chat.service import ChatService
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.identity.service import IdentityService
 from convergence_jupyter.models.service import ModelService
+from convergence_jupyter.notebooks.backend import Backend as NotebookBackend
+from convergence_jupyter.notebooks.handlers import NotebookSaveHandler, NotebookSessionHandler
+from convergence_jupyter.notebooks.manager import NotebookManager
 from convergence_jupyter.permissions.service import PermissionsService
 from convergence_jupyter.presence.service import PresenceService
 from convergence_jupyter.realtime.limits import ConnectionLimits
@@ -95,6 +98,12 @@ class ConvergenceApp(ExtensionApp):
     login_bridge_token_minutes = Float(
         5.0, help="Lifetime of the JWTs the Jupyter login bridge issues."
     ).tag(config=True)
+    notebook_autosave_delay = Float(
+        1.5, help="Seconds after the last edit of a co-edited notebook before it is saved."
+    ).tag(config=True)
+    notebook_poll_interval = Float(
+        1.0, help="Seconds between checks of an open notebook's file for outside changes."
+    ).tag(config=True)
 
     def initialize_settings(self) -> None:
         self.database = Database.from_url(self.database_url, synchronous=self.sqlite_synchronous)  # type: ignore[arg-type]
@@ -148,6 +157,18 @@ class ConvergenceApp(ExtensionApp):
             startup=self._prepare_default_domain,
         )
         self.settings["convergence_realtime"] = self.realtime
+        assert self.serverapp is not None
+        self.notebooks = NotebookManager(
+            NotebookBackend(database, self.serverapp.contents_manager, self._default_runtime),
+            autosave_delay=self.notebook_autosave_delay,
+            poll_interval=self.notebook_poll_interval,
+        )
+        # Renames and deletes through the ContentsManager keep notebook file ids current.
+        if self.serverapp.event_logger is not None:
+            self.serverapp.event_logger.add_listener(
+                schema_id=self.serverapp.contents_manager.event_schema_id,
+                listener=self.notebooks.on_contents_event,
+            )
 
     def initialize_handlers(self) -> None:
         base_url = self.serverapp.base_url if self.serverapp else "/"
@@ -166,6 +187,21 @@ class ConvergenceApp(ExtensionApp):
                     LoginBridgeTokenHandler,
                     {"bridge": self.login_bridge, "realtime_path": realtime_path},
                 ),
+                *(
+                    (
+                        rf"/convergence/api/v1/notebooks/{name}",
+                        handler,
+                        {
+                            "manager": self.notebooks,
+                            "bridge": self.login_bridge,
+                            "realtime_path": realtime_path,
+                        },
+                    )
+                    for name, handler in (
+                        ("session", NotebookSessionHandler),
+                        ("save", NotebookSaveHandler),
+                    )
+                ),
             ]
         )
 
@@ -175,6 +211,15 @@ class ConvergenceApp(ExtensionApp):
                 self.default_namespace, self.default_domain, anonymous_auth=self.anonymous_auth
             )
         await self.login_bridge.install(domain)
+
+    async def _default_runtime(self) -> DomainRuntime:
+        await self.realtime.start()
+        async with self.database.transaction(readonly=True) as session:
+            domain = await DomainRepository(session).get(
+                self.default_namespace, self.default_domain
+            )
+        assert domain is not None
+        return self.realtime.runtime_for(domain)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         await self.realtime.start()
@@ -189,6 +234,7 @@ class ConvergenceApp(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        await asyncio.wait_for(self.notebooks.close(), timeout=10)
         await asyncio.wait_for(self.realtime.close(), timeout=5)
         await self.database.close()
 

@@ -10,7 +10,7 @@ import pytest
 
 from convergence_jupyter import ot
 from convergence_jupyter.domain.errors import ServiceError
-from tests.models.conftest import RunWorld, World, db_url, run_world  # noqa: F401
+from tests.models.conftest import RunWorld, World
 from tests.models.test_service import open_model, settle, splice, stored, submit
 
 
