@@ -201,6 +201,8 @@ class ShareDBServer:
         os.kill(self.pid, signal.SIGUSR2)
 
     def stop(self) -> None:
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -223,6 +225,16 @@ def fresh_server(target: str, tag: str) -> Iterator[Server]:
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def server_for(target: str, tag: str, shared: Server | None) -> Iterator[Server]:
+    """``shared`` when given (the smoke test runs everything on one server), else a fresh one."""
+    if shared is not None:
+        yield shared
+    else:
+        with fresh_server(target, tag) as server:
+            yield server
 
 
 # -- generators -----------------------------------------------------------------------------
@@ -272,6 +284,8 @@ def run_gen(
                 proc.stdin.write(b"go\n")
                 proc.stdin.flush()
         proc.wait(30)
+        proc.stdin.close()
+        proc.stdout.close()
     if result is None:
         raise RuntimeError(f"{target} {workload} failed; see {log_path}")
     seconds = result.get("seconds")
@@ -308,36 +322,36 @@ FULL = Plan(10, 1000, (1, 10, 50), (1, 10, 50), 10, 1000, 100_000)
 QUICK = Plan(3, 500, (1, 10), (10, 50), 3, 200, 3_000)
 
 
-def w1(target: str, plan: Plan) -> list[dict[str, Any]]:
+def w1(target: str, plan: Plan, shared: Server | None = None) -> list[dict[str, Any]]:
     out = []
     for c in plan.w1_clients:
-        with fresh_server(target, f"w1-{c}") as server:
+        with server_for(target, f"w1-{c}", shared) as server:
             args = {"clients": c, "seconds": plan.seconds, "warmupMs": plan.warmup_ms}
             r = run_gen(target, "lib", {**args, "modelId": f"w1-{c}"}, server)
         out.append({"clients": c, **r})
     return out
 
 
-def w2(target: str, plan: Plan) -> list[dict[str, Any]]:
+def w2(target: str, plan: Plan, shared: Server | None = None) -> list[dict[str, Any]]:
     out = []
     for c in plan.w2_clients:
-        with fresh_server(target, f"w2-{c}") as server:
+        with server_for(target, f"w2-{c}", shared) as server:
             args = {"clients": c, "seconds": plan.seconds, "warmupMs": plan.warmup_ms}
             r = run_gen(target, "proto", {**args, "modelId": f"w2-{c}"}, server)
         out.append({"clients": c, **r})
     return out
 
 
-def w4(target: str, plan: Plan) -> dict[str, Any]:
-    with fresh_server(target, "w4") as server:
+def w4(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
+    with server_for(target, "w4", shared) as server:
         args = {"readers": 50, "rate": 100, "seconds": plan.fanout_seconds, "modelId": "w4"}
         return run_gen(target, "fanout", args, server)
 
 
-def w5(target: str, plan: Plan) -> dict[str, Any]:
+def w5(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
     marks: dict[str, float] = {}
 
-    with fresh_server(target, "w5") as server:
+    with server_for(target, "w5", shared) as server:
 
         def hook(event: str) -> None:
             if event == "ready":
@@ -358,9 +372,9 @@ def w5(target: str, plan: Plan) -> dict[str, Any]:
     }
 
 
-def w6(target: str, plan: Plan) -> dict[str, Any]:
+def w6(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
     marks: dict[str, float] = {}
-    with fresh_server(target, "w6") as server:
+    with server_for(target, "w6", shared) as server:
 
         def hook(event: str) -> None:
             if event == "ready":
@@ -380,7 +394,7 @@ def w6(target: str, plan: Plan) -> dict[str, Any]:
     }
 
 
-WORKLOADS: dict[str, Callable[[str, Plan], Any]] = {
+WORKLOADS: dict[str, Callable[[str, Plan, Server | None], Any]] = {
     "W1": w1,
     "W2": w2,
     "W4": w4,
@@ -566,7 +580,7 @@ def main() -> None:
         for target in targets:
             started = time.monotonic()
             print(f"{workload} {target} ... (load {load_average()})", flush=True)
-            results["targets"][target][workload] = WORKLOADS[workload](target, plan)
+            results["targets"][target][workload] = WORKLOADS[workload](target, plan, None)
             print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
     results["machine"]["load_after"] = load_average()
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
