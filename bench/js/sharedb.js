@@ -116,10 +116,13 @@ async function history(args) {
   const win = new Window();
   const slices = [];
   const slice = Math.max(1, Math.floor(args.ops / 10));
+  const stopAt = now() + (args.maxSeconds || Infinity) * 1000;
+  let done = 0;
   win.start();
   let t = now();
-  for (let i = 1; i <= args.ops; i++) {
+  for (let i = 1; i <= args.ops && now() < stopAt; i++) {
     await c.insert();
+    done = i;
     if (i % slice === 0) {
       slices.push(Math.round(slice / ((now() - t) / 1000)));
       t = now();
@@ -129,7 +132,13 @@ async function history(args) {
   emit({ event: "done" });
   await waitForGo();
   c.close();
-  return { ops: args.ops, seconds: win.seconds, ops_per_s: args.ops / win.seconds, slice_ops_per_s: slices };
+  return {
+    ops: done,
+    ops_target: args.ops,
+    seconds: win.seconds,
+    ops_per_s: done / win.seconds,
+    slice_ops_per_s: slices,
+  };
 }
 
 // -- ShareDB's own client ----------------------------------------------------------------
