@@ -206,6 +206,9 @@ class ActivityService(ServiceBase):
             target = GrantTarget(activity_pk=record.pk)
             needed = ["join", "lurk"] if body.lurk else ["join"]
             held = await self._perms.require(session, target, needed, "join the activity")
+            if session.session_id not in self._runtime.sessions:
+                # Closed while we awaited the store: its cleanup has already run.
+                raise ServiceError("unknown", "the session is closed")
             activity = self._joined.get(key)
             if activity is None:
                 activity = JoinedActivity(

@@ -336,6 +336,9 @@ class ChatService(ServiceBase):
         await self._require(session, chat, "join_chat_channel", "join the chat")
         async with self._lock:
             if chat.chat_type == "room":
+                if session.session_id not in self._runtime.sessions:
+                    # Closed while we awaited the store: its cleanup has already run.
+                    raise ServiceError("unknown", "the session is closed")
                 sessions = self._rooms.setdefault(chat.pk, {})
                 if session.session_id in sessions:
                     raise ServiceError("chat_already_joined", f"chat '{chat.chat_id}' is joined")
