@@ -30,7 +30,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-JS_PACKAGE_DIR = REPO_ROOT / "tests" / "js"
+#: The npm package holding the real client (override with CONVERGENCE_E2E_JS_ROOT).
+JS_PACKAGE_DIR = Path(os.environ.get("CONVERGENCE_E2E_JS_ROOT") or REPO_ROOT / "tests" / "js")
 DRIVER = HERE / "js" / "run.js"
 
 DEFAULT_NAMESPACE = "convergence"
