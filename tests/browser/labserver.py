@@ -1,0 +1,172 @@
+"""A real ``jupyter lab`` with convergence-jupyter and its labextension, as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+LABEXT_DIR = REPO_ROOT / "labextension"
+PREBUILT = LABEXT_DIR / "prebuilt"
+EXTENSION_NAME = "convergence-jupyter"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tail(path: Path, lines: int = 80) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return f"<{path} missing>"
+
+
+def prebuilt_is_stale() -> bool:
+    """True when labextension/prebuilt is missing or older than a source file."""
+    marker = PREBUILT / "package.json"
+    if not marker.exists():
+        return True
+    built = marker.stat().st_mtime
+    sources = [*LABEXT_DIR.glob("src/*"), *LABEXT_DIR.glob("style/*"), LABEXT_DIR / "package.json"]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def build_labextension() -> None:
+    """``npm ci`` (if needed) and the production build, as ``pip install`` would run them."""
+    npm = shutil.which("npm")
+    assert npm is not None
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if not (LABEXT_DIR / "node_modules" / "@jupyterlab" / "builder").is_dir():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=LABEXT_DIR, env=env, check=True, timeout=900
+        )
+    subprocess.run([npm, "run", "build:prod"], cwd=LABEXT_DIR, env=env, check=True, timeout=900)
+
+
+@dataclass
+class LabServer:
+    """``jupyter lab`` on a free port, token users ``alice`` and ``bob``, a temp root dir."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    tokens: dict[str, str] = field(
+        default_factory=lambda: {name: secrets.token_hex(16) for name in ("alice", "bob")}
+    )
+    startup_timeout: float = 90.0
+
+    def __post_init__(self) -> None:
+        self.root_dir = self.workdir / "root"
+        self.root_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / "jupyter-lab.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        jdir = self.workdir / "jupyter"
+        self.config_dir = jdir / "config"
+        self.data_dir = jdir / "data"
+        self.path_dir = jdir / "path"
+        for d in (self.config_dir, self.data_dir, self.path_dir / "labextensions"):
+            d.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def lab_url(self, user: str, path: str = "") -> str:
+        return f"{self.base_url}lab/tree/{path}?token={self.tokens[user]}&reset"
+
+    def _write_config(self) -> None:
+        by_token = {token: user for user, token in self.tokens.items()}
+        (self.config_dir / "jupyter_server_config.py").write_text(
+            "from identity_provider import TokenUsersIdentityProvider\n"
+            "c.ServerApp.identity_provider_class = TokenUsersIdentityProvider\n"
+            # The server token (which JupyterLab also puts in its pages) names nobody: a
+            # page's API calls are then identified by the login cookie of its user.
+            f"c.TokenUsersIdentityProvider.token = {secrets.token_hex(16)!r}\n"
+            f"c.TokenUsersIdentityProvider.user_tokens = {by_token!r}\n"
+        )
+        # The repo's fresh build wins over an installed copy (first labextensions dir wins).
+        if PREBUILT.is_dir():
+            link = self.path_dir / "labextensions" / EXTENSION_NAME
+            if not link.exists():
+                link.symlink_to(PREBUILT, target_is_directory=True)
+
+    def command(self) -> list[str]:
+        jupyter = Path(sys.executable).parent / "jupyter"
+        return [
+            str(jupyter) if jupyter.exists() else "jupyter",
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.allow_root=True",
+            f"--ServerApp.root_dir={self.root_dir}",
+            f"--ConvergenceApp.database_url=sqlite:///{self.workdir / 'convergence.db'}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            JUPYTER_CONFIG_DIR=str(self.config_dir),
+            JUPYTER_DATA_DIR=str(self.data_dir),
+            JUPYTER_RUNTIME_DIR=str(self.workdir / "jupyter" / "runtime"),
+            JUPYTER_PATH=str(self.path_dir),
+            JUPYTERLAB_SETTINGS_DIR=str(self.workdir / "jupyter" / "lab-settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(self.workdir / "jupyter" / "lab-workspaces"),
+            PYTHONPATH=os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self) -> None:
+        self._write_config()
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env(),
+                cwd=self.workdir,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited early\n{tail(self.log_path)}")
+            try:
+                url = f"{self.base_url}api/status?token={self.tokens['alice']}"
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"jupyter lab did not start in time\n{tail(self.log_path)}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)

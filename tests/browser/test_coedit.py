@@ -1,0 +1,178 @@
+"""Two people co-edit one notebook in real JupyterLab pages (headless Chromium).
+
+Each test opens a fresh notebook in two browser contexts logged in as ``alice`` and ``bob``
+(distinct Jupyter users on one server), acts through the UI, and checks that both pages and the
+file the server saves end up the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import make_notebook
+from .labserver import LabServer
+from .pages import LabPage, wait_until
+
+
+@pytest.fixture
+def two_users(browser: Any, lab: LabServer, server_log: None) -> Iterator[tuple[LabPage, LabPage]]:
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(2)]
+    pages = (LabPage(lab, contexts[0], "alice"), LabPage(lab, contexts[1], "bob"))
+    yield pages
+    for page in pages:
+        if page.console:
+            print(f"--- {page.user} console (last 30) ---\n" + "\n".join(page.console[-30:]))
+    for context in contexts:
+        context.close()
+
+
+def disk_cells(lab: LabServer, path: str) -> list[dict[str, str]]:
+    nb = json.loads((lab.root_dir / path).read_text())
+    return [
+        {
+            "id": c["id"],
+            "cell_type": c["cell_type"],
+            "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+        }
+        for c in nb["cells"]
+    ]
+
+
+def converged(alice: LabPage, bob: LabPage) -> list[dict[str, str]] | None:
+    a, b = alice.cells(), bob.cells()
+    return a if a == b else None
+
+
+def assert_saved(lab: LabServer, path: str, cells: list[dict[str, str]]) -> None:
+    """The server's autosave writes what both pages show (nbformat-valid, ids kept)."""
+
+    def same() -> bool:
+        try:
+            return disk_cells(lab, path) == cells
+        except (json.JSONDecodeError, OSError):
+            return False
+
+    wait_until(same, timeout=30, message="file on disk equals the pages")
+    import nbformat
+
+    nbformat.validate(nbformat.read(str(lab.root_dir / path), as_version=4))
+
+
+def test_two_users_edit_same_and_different_cells(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    alice, bob = two_users
+    path = make_notebook(lab, "together.ipynb", ["a = 1", "b = 2", "c = 3"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    ids = alice.cell_ids()
+    assert bob.cell_ids() == ids
+
+    # Different cells, then the same cell.
+    alice.type_in_cell(ids[0], "  # alice")
+    bob.type_in_cell(ids[2], "  # bob")
+    wait_until(lambda: converged(alice, bob), message="after typing in different cells")
+    alice.type_in_cell(ids[1], " + 10")
+    bob.type_in_cell(ids[1], " * 3")
+    cells = wait_until(lambda: converged(alice, bob), message="after typing in one cell")
+    middle = next(c for c in cells if c["id"] == ids[1])["source"]
+    assert "+ 10" in middle and "* 3" in middle and middle.startswith("b = 2")
+    assert "# alice" in cells[0]["source"] and "# bob" in cells[2]["source"]
+
+    # Presence and cursors: each sees the other.
+    wait_until(lambda: "bob" in alice.presence_users(), message="alice sees bob")
+    wait_until(lambda: "alice" in bob.presence_users(), message="bob sees alice")
+    alice.click_end_of_cell(ids[0])
+    bob.click_end_of_cell(ids[2])
+    wait_until(lambda: "Bob" in alice.remote_caret_labels(), message="alice sees bob's cursor")
+    wait_until(lambda: "Alice" in bob.remote_caret_labels(), message="bob sees alice's cursor")
+
+    # Chat.
+    alice.send_chat("hello from alice")
+    bob.open_panel()
+    wait_until(lambda: "hello from alice" in bob.chat_texts(), message="bob gets the message")
+    bob.send_chat("hi alice")
+    wait_until(lambda: "hi alice" in alice.chat_texts(), message="alice gets the reply")
+
+    alice.screenshot(artifacts / "alice.png")
+    bob.screenshot(artifacts / "bob.png")
+    assert_saved(lab, path, cells)
+
+
+def test_structure_add_move_delete(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    alice, bob = two_users
+    path = make_notebook(lab, "structure.ipynb", ["one", "two", "three"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    ids = alice.cell_ids()
+
+    new_a = alice.insert_below(ids[0])
+    alice.page.keyboard.press("Enter")
+    alice.page.keyboard.type("added by alice", delay=15)
+    new_b = bob.insert_below(ids[2])
+    bob.page.keyboard.press("Enter")
+    bob.page.keyboard.type("added by bob", delay=15)
+    wait_until(lambda: converged(alice, bob), message="after inserts")
+
+    bob.move_up(ids[2])  # "three" moves above "two"
+    wait_until(
+        lambda: alice.index_of(ids[2]) < alice.index_of(ids[1]), message="alice sees the move"
+    )
+    alice.delete_cell(ids[0])
+    cells = wait_until(lambda: converged(alice, bob), message="after move and delete")
+
+    got = [c["id"] for c in cells]
+    assert ids[0] not in got
+    assert len(got) == len(set(got)) == 4
+    assert {new_a, new_b} <= set(got)
+    assert got.index(ids[2]) < got.index(ids[1])
+    by_id = {c["id"]: c["source"] for c in cells}
+    assert by_id[new_a] == "added by alice" and by_id[new_b] == "added by bob"
+    alice.screenshot(artifacts / "alice.png")
+    bob.screenshot(artifacts / "bob.png")
+    assert_saved(lab, path, cells)
+
+
+def test_reconnect_keeps_edits_without_duplicates(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    alice, bob = two_users
+    path = make_notebook(lab, "offline.ipynb", ["x = 1", "y = 2"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    ids = alice.cell_ids()
+
+    bob.context.set_offline(True)
+    wait_until(
+        lambda: bob.page.locator(".cj-status-offline").count() > 0,
+        timeout=40,
+        message="bob notices he is offline",
+    )
+    bob.type_in_cell(ids[1], "  # typed offline")
+    offline_cell = bob.insert_below(ids[1])
+    bob.page.keyboard.press("Enter")
+    bob.page.keyboard.type("print('offline')", delay=15)
+    alice.type_in_cell(ids[0], "  # alice meanwhile")
+    bob.screenshot(artifacts / "bob-offline.png")
+
+    bob.context.set_offline(False)
+    cells = wait_until(lambda: converged(alice, bob), timeout=60, message="after reconnect")
+    wait_until(lambda: bob.page.locator(".cj-status-online").count() > 0, message="bob online")
+    got = [c["id"] for c in cells]
+    assert len(got) == len(set(got)) == 3, got
+    by_id = {c["id"]: c["source"] for c in cells}
+    assert by_id[ids[0]] == "x = 1  # alice meanwhile"
+    assert by_id[ids[1]] == "y = 2  # typed offline"
+    assert by_id[offline_cell] == "print('offline')"
+    assert not any(".cj-dialog" in line for line in bob.console)
+    assert bob.page.locator(".jp-Dialog").count() == 0
+    alice.screenshot(artifacts / "alice.png")
+    bob.screenshot(artifacts / "bob.png")
+    assert_saved(lab, path, cells)
