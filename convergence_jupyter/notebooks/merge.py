@@ -201,6 +201,7 @@ def merge_operation(
     """One op that brings ``disk``'s changes since ``base`` into the model (``None``: nothing
     to do). With ``base=None`` the model itself is the base: the model becomes ``disk``."""
     root = tree.root
+    two_way = base is None
     if base is None:
         base = ot.to_plain(root)
     ops: list[ot.DiscreteOperation] = []
@@ -214,9 +215,6 @@ def merge_operation(
     if not isinstance(cells_value, ot.ArrayValue):
         ops.append(_set(root, "cells", disk.get("cells", []), next_id))
         return ot.CompoundOperation(tuple(ops))
-    base_cells: dict[str, dict[str, Json]] = {
-        c["id"]: c for c in base.get("cells", []) if isinstance(c, dict) and "id" in c
-    }
     disk_order = [c["id"] for c in disk.get("cells", [])]
     disk_rank = {cid: n for n, cid in enumerate(disk_order)}
 
@@ -230,6 +228,12 @@ def merge_operation(
         else:
             model[found] = value
             current.append(found)
+    if two_way:
+        base_cells = {k: ot.to_plain(v) for k, v in model.items()}
+    else:
+        base_cells = {
+            c["id"]: c for c in base.get("cells", []) if isinstance(c, dict) and "id" in c
+        }
 
     target = [k for k in current if k in model and not (k in base_cells and k not in disk_cells)]
     base_common = [cid for cid in base_cells if cid in disk_cells]
