@@ -55,16 +55,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _jupyter_command() -> list[str]:
-    """The ``jupyter convergence`` entry point of the interpreter running the tests."""
+def _jupyter_command(subcommand: str) -> list[str]:
+    """``jupyter SUBCOMMAND`` from the environment of the interpreter running the tests."""
     bindir = Path(sys.executable).parent
-    direct = bindir / "jupyter-convergence"
+    direct = bindir / f"jupyter-{subcommand}"
     if direct.exists():
         return [str(direct)]
     jupyter = bindir / "jupyter"
     if jupyter.exists():
-        return [str(jupyter), "convergence"]
-    return [sys.executable, "-m", "jupyter", "convergence"]
+        return [str(jupyter), subcommand]
+    return [sys.executable, "-m", "jupyter", subcommand]
 
 
 # --------------------------------------------------------------------------------------
@@ -96,6 +96,9 @@ class ServerProcess:
     anonymous_auth: bool | None = True
     extra_args: Sequence[str] = ()
     startup_timeout: float = 40.0
+    #: "convergence" runs the standalone ``jupyter convergence``; "server" runs plain
+    #: ``jupyter server`` with the extension enabled (and whatever else is installed).
+    launcher: str = "convergence"
 
     def __post_init__(self) -> None:
         self.root_dir = self.workdir / "root"
@@ -129,8 +132,15 @@ class ServerProcess:
     # -- lifecycle -------------------------------------------------------------------
 
     def command(self) -> list[str]:
+        if self.launcher == "server":
+            launch = [
+                *_jupyter_command("server"),
+                "--ServerApp.jpserver_extensions={'convergence_jupyter': True}",
+            ]
+        else:
+            launch = _jupyter_command("convergence")
         return [
-            *_jupyter_command(),
+            *launch,
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",

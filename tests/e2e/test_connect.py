@@ -138,3 +138,17 @@ def test_configured_default_domain(variant_server):
     missing = connect(variant_server.realtime_url("convergence", "default"), anonymous("x"))
     assert not missing["ok"], missing.describe()
     assert missing["code"] == "domain_not_found", missing.describe()
+
+
+def test_plain_jupyter_server_with_the_extension(server_factory):
+    # `jupyter server` (extension enabled, other installed extensions loaded too) serves the
+    # same realtime endpoint and login bridge as the standalone `jupyter convergence`.
+    srv = server_factory("jupyter-server", launcher="server")
+    r = connect(srv.url, anonymous("Via Jupyter Server"))
+    assert r["ok"], r.describe()
+    assert r["session"]["user"]["displayName"] == "Via Jupyter Server"
+    status, body = srv.login_bridge()
+    assert status == 200, body
+    assert body["realtimeUrl"] == srv.url
+    jwt_connect = connect(body["realtimeUrl"], jwt_auth(body["jwt"]))
+    assert jwt_connect["ok"], jwt_connect.describe()
