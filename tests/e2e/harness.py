@@ -259,6 +259,21 @@ class ServerProcess:
                     return
             time.sleep(0.05)
 
+    def kill(self) -> int | None:
+        """SIGKILL, like a crash: no shutdown code runs."""
+        proc = self.proc
+        if proc is None:
+            return None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        with self.log_path.open("ab") as log:
+            log.write(b"\n===== harness: killed with SIGKILL\n")
+        self.stops.append((proc.returncode, True))
+        self.proc = None
+        self._wait_port_free()
+        return proc.returncode
+
     def restart(self) -> None:
         """Stop the process and start a new one on the same port, token and database."""
         self.stop()

@@ -119,3 +119,15 @@ def test_reconnect_token_while_original_session_is_live(server, tmp_path):
         state = live.send("session")
         assert state["session"]["connected"] is True
         assert state["session"]["sessionId"] == session["sessionId"]
+
+
+def test_reconnect_token_survives_a_crash(server_factory):
+    srv = server_factory("crash")
+    first = connect(srv.url, anonymous("Crash Survivor"))
+    assert first["ok"], first.describe()
+    srv.kill()
+    srv.start()
+    r = connect(srv.url, reconnect_token(first["session"]["reconnectToken"]))
+    assert r["ok"], r.describe()
+    assert r["session"]["user"]["username"] == first["session"]["user"]["username"]
+    assert r["session"]["sessionId"] != first["session"]["sessionId"]
