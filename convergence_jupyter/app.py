@@ -39,6 +39,10 @@ from convergence_jupyter.store.domains import DomainRepository
 _SEGMENT = r"[^/]+"
 
 
+class SchemaOutOfDate(RuntimeError):
+    """Refuses to serve a database older than the code (when automatic upgrades are off)."""
+
+
 class ConvergenceApp(ExtensionApp):
     """Hosts the Convergence realtime protocol (and its REST helpers) inside Jupyter."""
 
@@ -107,9 +111,17 @@ class ConvergenceApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         self.database = Database.from_url(self.database_url, synchronous=self.sqlite_synchronous)  # type: ignore[arg-type]
+        # Before any handler can run; blocking here is start-up, not request handling.
         if self.auto_upgrade:
-            # Before any handler can run; blocking here is start-up, not request handling.
             self.database.upgrade_sync()
+        else:
+            current, head = self.database.current_revision_sync(), Database.head_revision()
+            if current != head:
+                raise SchemaOutOfDate(
+                    f"the Convergence database is at schema revision {current or '(empty)'}, "
+                    f"this version needs {head}: run 'convergence-jupyter db upgrade' "
+                    "or enable ConvergenceApp.auto_upgrade"
+                )
         self.login_bridge = LoginBridge(
             self.database, timedelta(minutes=self.login_bridge_token_minutes)
         )
@@ -222,6 +234,8 @@ class ConvergenceApp(ExtensionApp):
         return self.realtime.runtime_for(domain)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if not hasattr(self, "realtime"):
+            return  # initialisation failed and was logged (e.g. SchemaOutOfDate)
         await self.realtime.start()
         self.log.info(
             "Convergence realtime endpoint: %s",
@@ -234,6 +248,8 @@ class ConvergenceApp(ExtensionApp):
         )
 
     async def stop_extension(self) -> None:
+        if not hasattr(self, "realtime"):
+            return
         await asyncio.wait_for(self.notebooks.close(), timeout=10)
         await asyncio.wait_for(self.realtime.close(), timeout=5)
         await self.database.close()

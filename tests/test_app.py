@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,13 +48,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(params=["convergence", "lab"])
-def running_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[int]:
-    """`jupyter convergence` (standalone) or `jupyter lab` with the extension enabled."""
+@contextmanager
+def _serve(app: str, tmp_path: Path, *options: str) -> Iterator[int]:
     port = _free_port()
     command = [
         _jupyter(),
-        request.param,
+        app,
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -62,6 +62,7 @@ def running_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[int]
         "--IdentityProvider.token=secret",
         f"--ConvergenceApp.database_url=sqlite:///{tmp_path / 'c.db'}",
         "--ConvergenceApp.anonymous_auth=True",
+        *options,
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
@@ -88,6 +89,33 @@ def running_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[int]
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(params=["convergence", "lab"])
+def running_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[int]:
+    """`jupyter convergence` (standalone) or `jupyter lab` with the extension enabled."""
+    with _serve(request.param, tmp_path) as port:
+        yield port
+
+
+def test_without_auto_upgrade_an_old_schema_is_refused_until_upgraded(tmp_path: Path) -> None:
+    with _serve("convergence", tmp_path, "--ConvergenceApp.auto_upgrade=False"):
+        time.sleep(1)
+    assert "convergence-jupyter db upgrade" in (tmp_path / "server.log").read_text()
+    subprocess.run(
+        [
+            str(BIN / "convergence-jupyter"),
+            "--database-url",
+            f"sqlite:///{tmp_path / 'c.db'}",
+            "db",
+            "upgrade",
+        ],
+        check=True,
+        timeout=120,
+    )
+    with _serve("convergence", tmp_path, "--ConvergenceApp.auto_upgrade=False"):
+        time.sleep(1)
+    assert "SchemaOutOfDate" not in (tmp_path / "server.log").read_text()
 
 
 async def test_realtime_endpoint_is_served(running_app: int) -> None:

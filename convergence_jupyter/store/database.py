@@ -218,6 +218,20 @@ class Database:
         finally:
             sync_engine.dispose()
 
+    def current_revision_sync(self) -> str | None:
+        """Blocking :meth:`current_revision` for start-up checks; never call it on the loop."""
+        url = self._engine.url
+        if _is_memory_sqlite(url):
+            raise ValueError("current_revision_sync cannot reach a private in-memory database")
+        sync_engine = create_sync_engine(
+            url, synchronous=self._synchronous, busy_timeout_ms=self._busy_timeout_ms
+        )
+        try:
+            with sync_engine.connect() as conn:
+                return _current_revision(conn)
+        finally:
+            sync_engine.dispose()
+
     async def current_revision(self) -> str | None:
         """The revision the database is at, or None before the first migration."""
         async with self._engine.connect() as conn:
