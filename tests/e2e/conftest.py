@@ -319,8 +319,17 @@ def jwt_key(admin: Admin, rsa_key_factory: Callable[..., RsaKey]) -> RsaKey:
 
 
 # --------------------------------------------------------------------------------------
-# Reporting
+# Marking and reporting
 # --------------------------------------------------------------------------------------
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e is an e2e test (``-m e2e`` / ``-m "not e2e"``)."""
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _servers_used_by(item: pytest.Item) -> list[ServerProcess]:
