@@ -34,6 +34,7 @@ from convergence_jupyter.models.concurrency import (
 )
 from convergence_jupyter.models.persistence import ModelPersistence, PendingOperation
 from convergence_jupyter.models.references import InvalidReferenceEvent, ReferenceStore
+from convergence_jupyter.models.resync import ReplayOp, plan_replay
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import ModelRecord, PermissionFlags
 
@@ -79,12 +80,30 @@ class Member:
     pending: list[tuple[str, Message, tuple[str, ...]]] | None = field(default_factory=list)
     last_seq: int = 0
     failed: bool = False
+    #: After a resync: acks of own ops committed before it, owed until the client resends
+    #: them (see models/resync.py), as (sequence number, ack); ``held`` frames wait for them.
+    owed: collections.deque[tuple[int, pb.OperationAcknowledgementMessage]] = field(
+        default_factory=collections.deque
+    )
+    held: list[tuple[str, Message, tuple[str, ...]]] = field(default_factory=list)
 
     def send(self, body_name: str, body: Message, mentions: tuple[str, ...] = ()) -> None:
-        if self.pending is not None:
+        if self.owed:
+            self.held.append((body_name, body, mentions))
+        elif self.pending is not None:
             self.pending.append((body_name, body, mentions))
         else:
             self.session.send(body_name, body, mentions=mentions)
+
+    def pay(self) -> None:
+        """Send the first owed ack (its op was just resent); then what waited behind them."""
+        _, ack = self.owed.popleft()
+        frames: list[tuple[str, Message, tuple[str, ...]]] = [("operationAck", ack, ())]
+        if not self.owed:
+            frames += self.held
+            self.held = []
+        for frame in frames:
+            self.send(*frame)
 
 
 @dataclass(slots=True)
@@ -129,7 +148,8 @@ class LiveModel:
         persistence: ModelPersistence,
         *,
         on_unload: Callable[[LiveModel], None],
-        load_replay: Callable[[int, int], Awaitable[list[tuple[int, str, str, datetime]]]],
+        load_replay: Callable[[int, int], Awaitable[list[ReplayOp]]],
+        gone: Callable[[str], bool] = lambda session_id: False,
         ensure_known: Callable[[list[str]], Awaitable[None]],
         on_forced: Callable[[Member], None] = lambda member: None,
         idle_seconds: float = 10.0,
@@ -148,6 +168,8 @@ class LiveModel:
         self._persistence = persistence
         self._on_unload = on_unload
         self._load_replay = load_replay
+        #: Whether a session id belongs to no live session (a reconnected client's old one).
+        self._gone = gone
         self._ensure_known = ensure_known
         #: Tells the service that a member was removed by the server (forget its resource id).
         self._forced = on_forced
@@ -255,6 +277,17 @@ class LiveModel:
         for sub in batch:
             member = self.members.get(sub.session_id)
             if member is None or member.failed:
+                continue
+            if member.owed:
+                # A resend of an op committed before the reconnect: ack it, apply nothing.
+                if sub.sequence_number == member.owed[0][0]:
+                    member.pay()
+                    continue
+                member.failed = True
+                reason = f"resent op {sub.sequence_number} is not the one committed before"
+                failures.append(
+                    (member, ForceCloseCode.ERROR_APPLYING_OPERATION, "invalid_operation", reason)
+                )
                 continue
             if not member.permissions.write:
                 member.failed = True
@@ -431,6 +464,8 @@ class LiveModel:
         return True
 
     def _force_close(self, member: Member, code: int, reason: str) -> None:
+        member.owed.clear()  # what was held back for it no longer matters
+        member.held.clear()
         member.send(
             "forceCloseRealTimeModel",
             pb.ModelForceCloseMessage(
@@ -486,8 +521,12 @@ class LiveModel:
         build: Callable[[Member], tuple[str, Message]],
         mentions: tuple[str, ...] = (),
     ) -> None:
+        """Tell the other members about a membership change. Resyncing members are skipped:
+        their ``modelResyncServerComplete`` lists who is there, and the rc.12 client adds
+        those sessions without checking, so a session it had also been told about would be
+        in its list twice (its next offline transition then throws in ``_setOffline``)."""
         for sid, member in self.members.items():
-            if sid != session_id:
+            if sid != session_id and not member.resyncing:
                 name, body = build(member)
                 member.send(name, body, mentions)
 
@@ -516,7 +555,8 @@ class LiveModel:
         self, session: SessionHandle, resource_id: int, perms: PermissionFlags, since: int
     ) -> int:
         """(Inside the serializer.) Track a reconnected session and queue the replay of every
-        op after ``since`` with its original session id; returns the current version."""
+        op after ``since``: others' ops with their original session id, the client's own as
+        acks (models/resync.py); returns the version to announce as the resync version."""
         sid = session.session_id
         current = self.cc.version
         if since > current or since < 0:
@@ -532,23 +572,40 @@ class LiveModel:
             ),
             (sid,),
         )
-        if since < current:
-            replay = await self._load_replay(since + 1, current)
-            await self._ensure_known([r[2] for r in replay])
-            for version, op_json, origin, moment in replay:
-                applied = wire.applied_from_json(op_json)
-                member.send(
-                    "remoteOperation",
-                    pb.RemoteOperationMessage(
-                        resourceId=resource_id,
-                        sessionId=origin,
-                        contextVersion=version - 1,
-                        timestamp=wire.datetime_to_timestamp(moment),
-                        operation=wire.operation_to_wire(ot.as_operation(applied)),
-                    ),
-                    (origin,),
-                )
-        return current
+        if since == current:
+            return current
+        ops = await self._load_replay(since + 1, current)
+        plan = plan_replay(
+            since,
+            ops,
+            session.user_pk,
+            lambda s: s not in self.members and self._gone(s),
+        )
+        await self._ensure_known([o.session_id for o, own in plan.replay if not own])
+        for op, own in plan.replay:
+            stamp = wire.datetime_to_timestamp(op.timestamp)
+            if own:
+                member.send("operationAck", _ack(resource_id, op, stamp))
+                continue
+            applied = wire.applied_from_json(op.operation)
+            member.send(
+                "remoteOperation",
+                pb.RemoteOperationMessage(
+                    resourceId=resource_id,
+                    sessionId=op.session_id,
+                    contextVersion=op.version - 1,
+                    timestamp=stamp,
+                    operation=wire.operation_to_wire(ot.as_operation(applied)),
+                ),
+                (op.session_id,),
+            )
+        for op in plan.trailing:
+            ack = _ack(resource_id, op, wire.datetime_to_timestamp(op.timestamp))
+            member.owed.append((op.sequence_number, ack))
+        own_seqs = [o.sequence_number for o, own in plan.replay if own]
+        own_seqs += [o.sequence_number for o in plan.trailing]
+        member.last_seq = max(own_seqs, default=0)
+        return plan.reply_version
 
     def complete_resync(
         self, session_id: str, open_after: bool
@@ -557,6 +614,16 @@ class LiveModel:
         member = self.members.get(session_id)
         if member is None:
             raise InvalidReferenceEvent("not resyncing")
+        if member.owed:
+            log.warning(
+                "model %s: %s completed its resync without resending its committed ops",
+                self.model_id,
+                session_id,
+            )
+            reason = "the resync did not resend the operations committed before it"
+            member.session.send_error("invalid_operation", reason, {"modelId": self.model_id})
+            self._force_close(member, ForceCloseCode.ERROR_APPLYING_OPERATION, reason)
+            raise InvalidReferenceEvent(reason)
         resource_id = member.resource_id
         self._broadcast_except(
             session_id,
@@ -687,3 +754,13 @@ class LiveModel:
             if ref is not None:
                 body.references.CopyFrom(wire.reference_to_wire(ref))
             other.send(body_name, body, (sid,))
+
+
+def _ack(resource_id: int, op: ReplayOp, stamp: Any) -> pb.OperationAcknowledgementMessage:
+    """The ack of a client's own op, applied at ``op.version - 1``."""
+    return pb.OperationAcknowledgementMessage(
+        resourceId=resource_id,
+        sequenceNumber=op.sequence_number,
+        version=op.version - 1,
+        timestamp=stamp,
+    )

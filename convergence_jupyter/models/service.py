@@ -42,6 +42,7 @@ from convergence_jupyter.models.persistence import (
     snapshot_to_json,
 )
 from convergence_jupyter.models.query import QueryError, run_query
+from convergence_jupyter.models.resync import ReplayOp
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.domains import DomainRepository
@@ -61,6 +62,8 @@ T = TypeVar("T")
 
 #: Attempts to find a live model that is not unloading under us.
 _ATTEMPTS = 5
+#: A resync slower than this is logged: the client times its request out.
+_SLOW_RESYNC_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +140,15 @@ class ModelService(ServiceBase):
         tree = ot.ModelTree(snapshot_from_json(record.data))
         pk = record.pk
 
-        async def load_replay(first: int, last: int) -> list[tuple[int, str, str, datetime]]:
+        async def load_replay(first: int, last: int) -> list[ReplayOp]:
             async with self._db.transaction(readonly=True) as tx:
                 ops = await ModelRepository(tx).operations(pk, first, last)
-            return [(o.version, o.operation, o.session_id, o.timestamp) for o in ops]
+            return [
+                ReplayOp(
+                    o.version, o.operation, o.session_id, o.timestamp, o.sequence_number, o.user_pk
+                )
+                for o in ops
+            ]
 
         return LiveModel(
             record,
@@ -148,6 +156,7 @@ class ModelService(ServiceBase):
             ModelPersistence(self._db, pk),
             on_unload=self._unloaded,
             load_replay=load_replay,
+            gone=lambda session_id: session_id not in self._runtime.sessions,
             ensure_known=self._runtime.directory.ensure_known,
             on_forced=self._forget_member,
             idle_seconds=self._idle_seconds,
@@ -488,6 +497,18 @@ class ModelService(ServiceBase):
 
     async def _resync(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.ModelResyncRequestMessage)
+        started = asyncio.get_running_loop().time()
+        try:
+            return await self._resync_model(session, body)
+        finally:
+            elapsed = asyncio.get_running_loop().time() - started
+            if elapsed > _SLOW_RESYNC_SECONDS:
+                # The client gives up after its request timeout (rc.12 default 10 s).
+                log.warning("model %s: resync took %.1f s", body.modelId, elapsed)
+
+    async def _resync_model(
+        self, session: SessionHandle, body: pb.ModelResyncRequestMessage
+    ) -> Reply:
         model_id = body.modelId
         sid = session.session_id
         if model_id in self._resources.get(sid, {}).values():
