@@ -75,6 +75,8 @@ class IdentityService(ServiceBase):
                 limit=min(limit, MAX_SEARCH_RESULTS),
                 order_field=order,  # type: ignore[arg-type]
                 ascending=body.ascending,
+                # As in Convergence: search finds people, not anonymous visitors.
+                user_types=[UserType.NORMAL],
             )
         return "userListResponse", identity_pb2.UserListMessage(
             userData=[user_to_wire(domain_user(r)) for r in records]
