@@ -49,6 +49,7 @@ def test_every_workload_runs_against_our_server(bench: ModuleType) -> None:
         fanout_seconds=0.3,
         docs=10,
         history_ops=30,
+        history_max_seconds=20,
     )
     with bench.fresh_server("ours", "smoke") as server:  # one server for all, to stay quick
         results = {name: run("ours", plan, server) for name, run in bench.WORKLOADS.items()}
