@@ -90,20 +90,24 @@ class Member:
     def send(self, body_name: str, body: Message, mentions: tuple[str, ...] = ()) -> None:
         if self.owed:
             self.held.append((body_name, body, mentions))
-        elif self.pending is not None:
+        else:
+            self._out(body_name, body, mentions)
+
+    def _out(self, body_name: str, body: Message, mentions: tuple[str, ...]) -> None:
+        if self.pending is not None:
             self.pending.append((body_name, body, mentions))
         else:
             self.session.send(body_name, body, mentions=mentions)
 
     def pay(self) -> None:
-        """Send the first owed ack (its op was just resent); then what waited behind them."""
+        """Send the first owed ack (its op was just resent) ahead of everything held back;
+        once none is owed, the held frames follow."""
         _, ack = self.owed.popleft()
-        frames: list[tuple[str, Message, tuple[str, ...]]] = [("operationAck", ack, ())]
+        self._out("operationAck", ack, ())
         if not self.owed:
-            frames += self.held
-            self.held = []
-        for frame in frames:
-            self.send(*frame)
+            held, self.held = self.held, []
+            for frame in held:
+                self._out(*frame)
 
 
 @dataclass(slots=True)

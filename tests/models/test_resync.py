@@ -91,31 +91,39 @@ def test_resync_acks_own_ops_and_the_resent_trailing_ones(run_world: RunWorld) -
         await submit(w, b, rb, 1, 2, splice(0, "B"))  # v3 (someone else)
         await settle(w)
         await submit(w, a, ra, 3, 1, splice(0, "c"))  # v4
+        await submit(w, a, ra, 4, 1, splice(0, "d"))  # v5
         await settle(w)
         await w.service.on_session_closed(a)
         a2 = reconnected(w, a, 1)
         reply = await resync(w, a2, 1)
-        # Own op 2 is acked in the replay; op 3 (the last one) waits for its resend.
+        # Own op 2 is acked in the replay; ops 3 and 4 (at the end) wait for their resend.
         assert reply.currentVersion == 3
         assert frames(a2) == [("ack2", 1), ("remote", 2)]
-        # Meanwhile b writes: a2 must not see v5 before the ack of op 3 at version 3.
-        await submit(w, b, rb, 2, 4, splice(0, "Z"))
+        # Meanwhile b writes: a2 must not see v6 before the acks of ops 3 and 4.
+        await submit(w, b, rb, 2, 5, splice(0, "Z"))
         await settle(w)
         assert frames(a2) == [("ack2", 1), ("remote", 2)]
-        # The client resends op 3 (acked, not applied again) and a new op 4.
-        await submit(w, a2, reply.resourceId, 3, 3, splice(0, "c"))
-        await submit(w, a2, reply.resourceId, 4, 3, splice(0, "d"))
+        # The client resends ops 3 and 4 (acked, not applied again) and a new op 5.
+        for seq, text in ((3, "c"), (4, "d"), (5, "e")):
+            await submit(w, a2, reply.resourceId, seq, 3, splice(0, text))
         await w.request(
             a2,
             "modelResyncClientComplete",
             pb.ModelResyncClientCompleteMessage(resourceId=reply.resourceId, open=True),
         )
         await settle(w)
-        assert frames(a2) == [("ack2", 1), ("remote", 2), ("ack3", 3), ("remote", 4), ("ack4", 5)]
+        assert frames(a2) == [
+            ("ack2", 1),
+            ("remote", 2),
+            ("ack3", 3),
+            ("ack4", 4),
+            ("remote", 5),
+            ("ack5", 6),
+        ]
         assert a2.of("forceCloseRealTimeModel") == []
         version, data, _ = await stored(w)
-        assert version == 6 and data["text"].count("c") == 1
-        assert sorted(data["text"]) == sorted("abBcZd" + "hello")
+        assert version == 7 and data["text"].count("c") == data["text"].count("d") == 1
+        assert sorted(data["text"]) == sorted("abBcdZe" + "hello")
 
     run_world(body)
 
