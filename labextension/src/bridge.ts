@@ -71,6 +71,7 @@ export class NotebookBridge {
     this.notebook.changed.disconnect(this._onLocalNotebookChange, this);
     for (const [cell, handler] of this._cellHandlers) {
       cell.changed.disconnect(handler);
+      this._unobserve(cell);
     }
     this._cellHandlers.clear();
   }
@@ -78,22 +79,29 @@ export class NotebookBridge {
   // ---------------------------------------------------------------------------------------
   // Model -> local
 
-  /** Makes the local notebook equal to the model, touching only what differs. */
+  /**
+   * Makes the local notebook equal to the model, touching only what differs.
+   *
+   * Each structural step is its own transaction: YNotebook refreshes its `cells` list only when
+   * a transaction ends, and the next step needs the fresh list.
+   */
   reconcileFromModel(): void {
+    const data = this._root.value() as Record<string, any>;
+    const modelCells: IModelCell[] = (data.cells ?? []) as IModelCell[];
+    const nb = this.notebook;
+    const meta = data.metadata ?? {};
     this._applyRemote(() => {
-      const data = this._root.value() as Record<string, any>;
-      const modelCells: IModelCell[] = (data.cells ?? []) as IModelCell[];
-      const nb = this.notebook;
-      const meta = data.metadata ?? {};
       if (!jsonEqual(plain(nb.getMetadata()), meta)) {
         nb.setMetadata(meta);
       }
-      const byId = new Map(modelCells.map(c => [c.id, c]));
-      const steps = planKeyedSteps(
-        nb.cells.map(c => c.id),
-        modelCells.map(c => c.id)
-      );
-      for (const step of steps) {
+    });
+    const byId = new Map(modelCells.map(c => [c.id, c]));
+    const steps = planKeyedSteps(
+      nb.cells.map(c => c.id),
+      modelCells.map(c => c.id)
+    );
+    for (const step of steps) {
+      this._applyRemote(() => {
         if (step.kind === 'remove') {
           nb.deleteCell(step.index);
         } else if (step.kind === 'move') {
@@ -101,17 +109,29 @@ export class NotebookBridge {
         } else {
           nb.insertCell(step.index, toSharedCell(byId.get(step.id)!) as any);
         }
-      }
-      modelCells.forEach((mc, index) => {
-        const local = nb.cells[index] as AnyCell;
-        if (local.cell_type !== mc.cell_type) {
+      });
+    }
+    modelCells.forEach((mc, index) => {
+      const local = nb.cells[index] as AnyCell | undefined;
+      if (local && local.cell_type !== mc.cell_type) {
+        this._applyRemote(() => {
           nb.deleteCell(index);
           nb.insertCell(index, toSharedCell(mc) as any);
-          return;
+        });
+      }
+    });
+    this._applyRemote(() => {
+      modelCells.forEach((mc, index) => {
+        const local = nb.cells[index] as AnyCell | undefined;
+        if (local && local.id === mc.id) {
+          this._updateCellFields(local, mc);
         }
-        this._updateCellFields(local, mc);
       });
     });
+    const localIds = nb.cells.map(c => c.id);
+    if (localIds.join('\n') !== modelCells.map(c => c.id).join('\n')) {
+      console.warn('convergence-jupyter: cells differ after reconcile', localIds);
+    }
   }
 
   private _updateCellFields(local: AnyCell, mc: IModelCell): void {
@@ -244,6 +264,7 @@ export class NotebookBridge {
     for (const [cell, handler] of this._cellHandlers) {
       if (!live.has(cell)) {
         cell.changed.disconnect(handler);
+        this._unobserve(cell);
         this._cellHandlers.delete(cell);
       }
     }
@@ -252,7 +273,59 @@ export class NotebookBridge {
         const handler = (sender: AnyCell, change: any) => this._onLocalCellChange(sender, change);
         cell.changed.connect(handler);
         this._cellHandlers.set(cell, handler);
+        // JupyterLab writes outputs (and some metadata) as "silent" changes that never reach
+        // `changed`, so watch the cell's Yjs map itself for everything but the source.
+        const observer = (events: any[], tr: any) => {
+          if (tr.origin === REMOTE_ORIGIN || this._applying) {
+            return;
+          }
+          const source = cell.ymodel.get('source');
+          if (events.some(e => e.target !== source)) {
+            this._scheduleFieldSync(cell);
+          }
+        };
+        cell.ymodel.observeDeep(observer);
+        this._observers.set(cell, observer);
       }
+    }
+  }
+
+  private _unobserve(cell: AnyCell): void {
+    const observer = this._observers.get(cell);
+    if (observer) {
+      cell.ymodel.unobserveDeep(observer);
+      this._observers.delete(cell);
+    }
+  }
+
+  /** Outputs stream in many small changes: send the cell's fields once per tick. */
+  private _scheduleFieldSync(cell: AnyCell): void {
+    if (this._pendingFields.has(cell)) {
+      return;
+    }
+    this._pendingFields.add(cell);
+    setTimeout(() => {
+      this._pendingFields.delete(cell);
+      if (!this._disposed && this._canWrite && this._cellHandlers.has(cell)) {
+        this._syncFields(cell);
+      }
+    }, 30);
+  }
+
+  /** Sets every non-source field of the model cell that differs from the local cell. */
+  private _syncFields(cell: AnyCell): void {
+    const cellObj = this._modelCell(cell.id);
+    if (!cellObj || String(cellObj.get('cell_type').value()) !== cell.cell_type) {
+      return;
+    }
+    const json = toModelCell(cell.toJSON());
+    setIfChanged(cellObj, 'metadata', json.metadata);
+    if (json.attachments) {
+      setIfChanged(cellObj, 'attachments', json.attachments);
+    }
+    if (cell.cell_type === 'code') {
+      setIfChanged(cellObj, 'outputs', json.outputs ?? []);
+      setIfChanged(cellObj, 'execution_count', json.execution_count ?? null);
     }
   }
 
@@ -286,21 +359,6 @@ export class NotebookBridge {
         }
       }
     }
-    const json = toModelCell(cell.toJSON());
-    if (change.metadataChange) {
-      setIfChanged(cellObj, 'metadata', json.metadata);
-    }
-    if (change.attachmentsChange && json.attachments) {
-      setIfChanged(cellObj, 'attachments', json.attachments);
-    }
-    if (cell.cell_type === 'code') {
-      if (change.outputsChange || change.streamOutputChange) {
-        setIfChanged(cellObj, 'outputs', json.outputs ?? []);
-      }
-      if (change.executionCountChange) {
-        setIfChanged(cellObj, 'execution_count', json.execution_count ?? null);
-      }
-    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -329,6 +387,8 @@ export class NotebookBridge {
   private _applying = false;
   private _disposed = false;
   private _cellHandlers = new Map<AnyCell, (sender: AnyCell, change: any) => void>();
+  private _observers = new Map<AnyCell, (events: any[], tr: any) => void>();
+  private _pendingFields = new Set<AnyCell>();
   private _remoteApplied = new Signal<this, void>(this);
 }
 

@@ -10,6 +10,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { INotebookTracker, INotebookWidgetFactory, NotebookPanel } from '@jupyterlab/notebook';
 import { chatIcon } from './icon';
 
@@ -87,6 +88,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     });
     void labShell;
+    if (PageConfig.getOption('exposeAppInBrowser').toLowerCase() === 'true') {
+      // Diagnostics for tests, next to window.jupyterapp.
+      (window as any).convergenceJupyter = { sessions };
+    }
   }
 };
 

@@ -97,6 +97,12 @@ class LabServer:
             f"c.TokenUsersIdentityProvider.token = {secrets.token_hex(16)!r}\n"
             f"c.TokenUsersIdentityProvider.user_tokens = {by_token!r}\n"
         )
+        # No "receive Jupyter news?" toast over the page.
+        settings = self.workdir / "jupyter" / "lab-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / "notification.jupyterlab-settings").write_text(
+            '{"fetchNews": "false", "checkForUpdates": false}'
+        )
         # The repo's fresh build wins over an installed copy (first labextensions dir wins).
         if PREBUILT.is_dir():
             link = self.path_dir / "labextensions" / EXTENSION_NAME
@@ -152,7 +158,7 @@ class LabServer:
                 raise RuntimeError(f"jupyter lab exited early\n{tail(self.log_path)}")
             try:
                 url = f"{self.base_url}api/status?token={self.tokens['alice']}"
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError):

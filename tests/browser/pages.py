@@ -6,6 +6,7 @@ shared model, which is what JupyterLab renders.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +47,35 @@ class LabPage:
         self.page = context.new_page()
         self.console: list[str] = []
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e} {e.stack}"))
+
+    def control_realtime_socket(self) -> None:
+        """Routes the page's Convergence websocket through Playwright so a test can drop it.
+
+        Only that socket goes down: JupyterLab's own HTTP and kernel traffic keep working,
+        as when one long-lived connection dies behind a proxy or on a flaky network.
+        """
+        self._sockets: list[tuple[Any, Any]] = []
+        self._socket_down = False
+
+        def route(ws: Any) -> None:
+            if self._socket_down:
+                ws.close(code=4000, reason="test: network down")
+                return
+            server = ws.connect_to_server()
+            self._sockets.append((ws, server))
+
+        self.page.route_web_socket(re.compile(r".*/convergence/realtime/.*"), route)
+
+    def drop_realtime_socket(self) -> None:
+        self._socket_down = True
+        for ws, server in self._sockets:
+            server.close()
+            ws.close(code=4000, reason="test: network down")
+        self._sockets.clear()
+
+    def restore_realtime_socket(self) -> None:
+        self._socket_down = False
 
     def open_notebook(self, path: str) -> None:
         self.page.goto(self.lab.lab_url(self.user, path))

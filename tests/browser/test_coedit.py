@@ -145,11 +145,12 @@ def test_reconnect_keeps_edits_without_duplicates(
 ) -> None:
     alice, bob = two_users
     path = make_notebook(lab, "offline.ipynb", ["x = 1", "y = 2"])
+    bob.control_realtime_socket()
     alice.open_notebook(path)
     bob.open_notebook(path)
     ids = alice.cell_ids()
 
-    bob.context.set_offline(True)
+    bob.drop_realtime_socket()
     wait_until(
         lambda: bob.page.locator(".cj-status-offline").count() > 0,
         timeout=40,
@@ -162,7 +163,7 @@ def test_reconnect_keeps_edits_without_duplicates(
     alice.type_in_cell(ids[0], "  # alice meanwhile")
     bob.screenshot(artifacts / "bob-offline.png")
 
-    bob.context.set_offline(False)
+    bob.restore_realtime_socket()
     cells = wait_until(lambda: converged(alice, bob), timeout=60, message="after reconnect")
     wait_until(lambda: bob.page.locator(".cj-status-online").count() > 0, message="bob online")
     got = [c["id"] for c in cells]
@@ -176,3 +177,46 @@ def test_reconnect_keeps_edits_without_duplicates(
     alice.screenshot(artifacts / "alice.png")
     bob.screenshot(artifacts / "bob.png")
     assert_saved(lab, path, cells)
+
+
+def test_outputs_type_change_and_save_without_conflict(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    alice, bob = two_users
+    path = make_notebook(lab, "outputs.ipynb", ["print(6 * 7)", "title"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    ids = alice.cell_ids()
+
+    # Alice runs a cell: its output and execution count reach Bob (outputs are set wholesale).
+    alice.click_end_of_cell(ids[0])
+    alice.page.keyboard.press("Control+Enter")
+    wait_until(
+        lambda: "42" in " ".join(bob.page.locator(".jp-OutputArea-output").all_inner_texts()),
+        timeout=60,
+        message="bob sees alice's output",
+    )
+    # Bob turns the second cell into markdown: same id, new type, for both.
+    bob.command_mode_on(ids[1])
+    bob.page.keyboard.press("m")
+    wait_until(
+        lambda: [c["cell_type"] for c in alice.cells()] == ["code", "markdown"],
+        message="alice sees the type change",
+    )
+    cells = wait_until(lambda: converged(alice, bob), message="after run and type change")
+    assert [c["id"] for c in cells] == ids
+    assert_saved(lab, path, cells)
+    nb = json.loads((lab.root_dir / path).read_text())
+    assert nb["cells"][0]["outputs"][0]["text"] in ("42\n", ["42\n"])
+    assert nb["cells"][0]["execution_count"] == 1
+
+    # Saving by hand (Ctrl+S) after the server's own autosaves raises no "file changed" dialog.
+    alice.command_mode_on(ids[0])
+    alice.page.keyboard.press("Control+s")
+    bob.command_mode_on(ids[0])
+    bob.page.keyboard.press("Control+s")
+    alice.page.wait_for_timeout(1500)
+    assert alice.page.locator(".jp-Dialog").count() == 0
+    assert bob.page.locator(".jp-Dialog").count() == 0
+    alice.screenshot(artifacts / "alice.png")
+    bob.screenshot(artifacts / "bob.png")
