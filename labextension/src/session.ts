@@ -91,6 +91,10 @@ export class CoEditSession {
       model,
       info.canWrite
     );
+    if (!info.canWrite) {
+      // The server refuses our writes anyway; say so in the UI instead of losing edits.
+      this.panel.content.model!.readOnly = true;
+    }
     this._bridge.remoteApplied.connect(() => this._renderCursors());
     this._setStatus('online');
     await this._joinActivity(domain, info);

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .labserver import REPO_ROOT, LabServer, build_labextension, prebuilt_is_stale, tail
+from .labserver import LABEXT_DIR, REPO_ROOT, LabServer, build_labextension, prebuilt_is_stale, tail
 
 CHROMIUM = os.environ.get("CONVERGENCE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
@@ -43,9 +43,11 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def labextension_built() -> None:
     """The repo's labextension build, rebuilt when a source is newer (needs Node.js)."""
-    if prebuilt_is_stale():
-        if shutil.which("node") is None or shutil.which("npm") is None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        if prebuilt_is_stale():
             pytest.skip("browser: the labextension is not built and Node.js/npm is missing")
+        return
+    if prebuilt_is_stale() or not (LABEXT_DIR / "node_modules").is_dir():
         build_labextension()
 
 

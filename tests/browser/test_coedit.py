@@ -172,11 +172,14 @@ def test_reconnect_keeps_edits_without_duplicates(
     assert by_id[ids[0]] == "x = 1  # alice meanwhile"
     assert by_id[ids[1]] == "y = 2  # typed offline"
     assert by_id[offline_cell] == "print('offline')"
-    assert not any(".cj-dialog" in line for line in bob.console)
     assert bob.page.locator(".jp-Dialog").count() == 0
     alice.screenshot(artifacts / "alice.png")
     bob.screenshot(artifacts / "bob.png")
     assert_saved(lab, path, cells)
+
+    # A full reload (a new connection and a fresh load from the server) duplicates nothing.
+    bob.open_notebook(path)
+    assert wait_until(lambda: converged(alice, bob), message="after reload") == cells
 
 
 def test_outputs_type_change_and_save_without_conflict(
