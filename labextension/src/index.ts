@@ -18,8 +18,17 @@ import { CONTENT_PROVIDER_ID, CoEditContentProvider } from './provider';
 import { CoEditSession } from './session';
 import { CollaborationPanel, PresenceToolbarItem } from './widgets';
 
-/** Live sessions by notebook path. */
-const sessions = new Map<string, CoEditSession>();
+/** Live sessions; a session follows its notebook through renames (`session.path`). */
+const sessions = new Set<CoEditSession>();
+
+function sessionFor(path: string): CoEditSession | undefined {
+  for (const session of sessions) {
+    if (session.path === path) {
+      return session;
+    }
+  }
+  return undefined;
+}
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'convergence-jupyter:plugin',
@@ -38,7 +47,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     if (registry) {
       registry.register(
         CONTENT_PROVIDER_ID,
-        new CoEditContentProvider(settings, path => sessions.has(path))
+        new CoEditContentProvider(settings, path => sessionFor(path) !== undefined)
       );
       factory.contentProviderId = CONTENT_PROVIDER_ID;
     }
@@ -50,7 +59,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const showCurrent = () => {
       const current = tracker.currentWidget;
-      panel.session = current ? (sessions.get(current.context.path) ?? null) : null;
+      panel.session = current ? (sessionFor(current.context.path) ?? null) : null;
     };
     tracker.currentChanged.connect(showCurrent);
 
@@ -64,21 +73,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (nb.isDisposed) {
           return;
         }
-        const path = nb.context.path;
         const session = new CoEditSession(nb, settings);
-        sessions.set(path, session);
+        sessions.add(session);
         nb.disposed.connect(() => {
-          if (sessions.get(session.path) === session) {
-            sessions.delete(session.path);
-          }
+          sessions.delete(session);
           session.dispose();
           showCurrent();
         });
         const ok = await session.start();
         if (!ok) {
-          if (sessions.get(path) === session) {
-            sessions.delete(path);
-          }
+          sessions.delete(session);
           session.dispose();
           return;
         }

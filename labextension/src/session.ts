@@ -69,7 +69,14 @@ export class CoEditSession {
       this._setStatus('error');
       return false;
     }
-    const domain = await connect(this._settings, info.realtimeUrl, info.jwt);
+    let domain: ConvergenceDomain;
+    try {
+      domain = await connect(this._settings, info.realtimeUrl, info.jwt);
+    } catch (error) {
+      console.warn('convergence-jupyter: cannot connect', error);
+      this._setStatus('error');
+      return false;
+    }
     this._domain = domain;
     this._username = domain.session().user().username;
     this._displayName = domain.session().user().displayName || this._username;
@@ -77,12 +84,34 @@ export class CoEditSession {
     domain.on('interrupted', this._onOffline);
     domain.on('reconnected', this._onOnline);
     domain.on('connected', this._onOnline);
-    if (this._disposed) {
+    if (!(await this._bind(domain, info))) {
       return false;
     }
-    const model: RealTimeModel = await domain.models().open(info.modelId);
+    if (!info.canWrite) {
+      // The server refuses our writes anyway; say so in the UI instead of losing edits.
+      this.panel.content.model!.readOnly = true;
+    }
+    this._setStatus('online');
+    await this._joinActivity(domain, info);
+    void this._joinChat(domain, info);
+    this.panel.content.activeCellChanged.connect(this._onActiveCell, this);
+    this.panel.content.model!.cells.changed.connect(() => this._renderCursors());
+    this._onActiveCell();
+    return true;
+  }
+
+  /** Opens the model and binds it to the notebook (server state wins over local state). */
+  private async _bind(domain: ConvergenceDomain, info: INotebookSession): Promise<boolean> {
+    let model: RealTimeModel;
+    try {
+      model = await domain.models().open(info.modelId);
+    } catch (error) {
+      console.warn('convergence-jupyter: cannot open the notebook model', error);
+      this._setStatus('error');
+      return false;
+    }
     if (this._disposed) {
-      void model.close();
+      void model.close().catch(() => undefined);
       return false;
     }
     this._model = model;
@@ -91,18 +120,34 @@ export class CoEditSession {
       model,
       info.canWrite
     );
-    if (!info.canWrite) {
-      // The server refuses our writes anyway; say so in the UI instead of losing edits.
-      this.panel.content.model!.readOnly = true;
-    }
     this._bridge.remoteApplied.connect(() => this._renderCursors());
-    this._setStatus('online');
-    await this._joinActivity(domain, info);
-    void this._joinChat(domain, info);
-    this.panel.content.activeCellChanged.connect(this._onActiveCell, this);
-    this.panel.content.model!.cells.changed.connect(() => this._renderCursors());
-    this._onActiveCell();
+    // The client closes a model it cannot resynchronise (e.g. the server lost it): open it
+    // again instead of leaving the notebook silently unbound.
+    model.on('closed', () => {
+      if (!this._disposed && this._model === model) {
+        void this._reopen();
+      }
+    });
     return true;
+  }
+
+  private async _reopen(): Promise<void> {
+    this._bridge?.dispose();
+    this._bridge = null;
+    this._model = null;
+    this._setStatus('connecting');
+    for (let attempt = 0; !this._disposed; attempt++) {
+      try {
+        const info = await requestSession(this._settings, this.path);
+        if (this._domain && (await this._bind(this._domain, info))) {
+          this._setStatus('online');
+          return;
+        }
+      } catch (error) {
+        console.warn('convergence-jupyter: reopening the notebook model failed', error);
+      }
+      await new Promise(resolve => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 10000)));
+    }
   }
 
   async send(text: string): Promise<void> {
