@@ -154,3 +154,27 @@ class LabPage:
 
     def screenshot(self, path: Any) -> None:
         self.page.screenshot(path=str(path), full_page=True)
+
+
+#: Types `text` into the editor of cell `cellId`, one character every `ms` at a pseudo-random
+#: position, through CodeMirror transactions (as keystrokes would), without waiting; resolves
+#: when done. Lets two pages type at the same moment, which Playwright's keyboard cannot.
+CONCURRENT_TYPING_JS = """
+async ([cellId, text, ms, seed]) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cell = panel.content.widgets.find(c => c.model.id === cellId);
+  const view = cell.editor.editor;
+  let s = seed;
+  const chars = Array.from(text);
+  for (const ch of chars) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const len = view.state.doc.length;
+    // A position that never splits a surrogate pair.
+    let pos = s % (len + 1);
+    const code = view.state.doc.sliceString(pos - 1, pos).charCodeAt(0);
+    if (pos > 0 && code >= 0xd800 && code <= 0xdbff) { pos -= 1; }
+    view.dispatch({ changes: { from: pos, insert: ch } });
+    await new Promise(r => setTimeout(r, ms));
+  }
+}
+"""

@@ -223,3 +223,36 @@ def test_outputs_type_change_and_save_without_conflict(
     assert bob.page.locator(".jp-Dialog").count() == 0
     alice.screenshot(artifacts / "alice.png")
     bob.screenshot(artifacts / "bob.png")
+
+
+def test_simultaneous_typing_in_one_cell_with_unicode(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    """Both type at once, at random places of one cell, with emoji and CJK (UTF-16 pairs)."""
+    from .pages import CONCURRENT_TYPING_JS
+
+    alice, bob = two_users
+    path = make_notebook(lab, "race.ipynb", ["# start 🎉 漢字"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    cell_id = alice.cell_ids()[0]
+    alice_text = "abcdefghij😀klmnopqrst"
+    bob_text = "ABCDEFGHIJ漢KLMNOPQ🎈RST"
+    # Start both loops, then wait for both (they run concurrently in the two pages).
+    alice.page.evaluate(
+        "([a]) => { window.__typing = (" + CONCURRENT_TYPING_JS + ")(a); }",
+        [[cell_id, alice_text, 15, 11]],
+    )
+    bob.page.evaluate(
+        "([a]) => { window.__typing = (" + CONCURRENT_TYPING_JS + ")(a); }",
+        [[cell_id, bob_text, 15, 29]],
+    )
+    alice.page.evaluate("() => window.__typing")
+    bob.page.evaluate("() => window.__typing")
+    cells = wait_until(lambda: converged(alice, bob), message="after simultaneous typing")
+    source = cells[0]["source"]
+    expected = sorted("# start 🎉 漢字" + alice_text + bob_text)
+    assert sorted(source) == expected, source
+    alice.screenshot(artifacts / "alice.png")
+    bob.screenshot(artifacts / "bob.png")
+    assert_saved(lab, path, cells)
