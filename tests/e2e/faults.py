@@ -138,7 +138,7 @@ def node_log(path: Path) -> list[dict[str, Any]]:
 
 def plain(value: dict[str, Any]) -> Any:
     """A stored snapshot value (``ot.value_to_json`` form) as plain JSON."""
-    inner = value.get("value")
+    inner: Any = value.get("value")
     if value.get("type") == "object":
         return {k: plain(v) for k, v in inner.items()}
     if value.get("type") == "array":
@@ -170,16 +170,16 @@ def read_store(database_url: str, model_id: str) -> dict[str, Any]:
         import psycopg
 
         _, rest = database_url.split("://", 1)
-        with psycopg.connect("postgresql://" + rest) as conn:
+        with psycopg.connect("postgresql://" + rest) as pg:
             integrity = "ok"
-            row = conn.execute(
+            row = pg.execute(
                 "SELECT id, version, data FROM models WHERE model_id = %s", (model_id,)
             ).fetchone()
             assert row is not None
             pk, version, data = row
             versions = [
                 v
-                for (v,) in conn.execute(
+                for (v,) in pg.execute(
                     "SELECT version FROM model_operations WHERE model_pk = %s ORDER BY version",
                     (pk,),
                 )

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from .conftest import ServerFactory
-from .fault_proxy import FaultProxy, Rule
-from .faults import BackgroundScenario, check_exactly_once
+from .fault_proxy import Action, Direction, FaultProxy, Rule
+from .faults import BackgroundScenario, check_exactly_once, summary
 from .harness import ServerProcess, run_scenario, unique
 
 pytestmark = pytest.mark.e2e
@@ -51,13 +51,14 @@ def scenario_args(srv: ServerProcess, urls: list[str], seed: int, ops: int = 40)
     }
 
 
-CUTS = {
+# Rules are stateful (they count frames): build fresh ones for every test.
+CUTS: dict[str, tuple[Direction, str, Action]] = {
     # (a) the op never reaches the server: it is resent after the resync.
-    "before_op": [Rule("c2s", "operationSubmission", "drop", nth=n, pause=0.3) for n in (6, 30)],
-    # (b) committed, ack lost: the resync replay is the (synthetic) ack; no resend.
-    "before_ack": [Rule("s2c", "operationAck", "drop", nth=n, pause=0.3) for n in (6, 30)],
+    "before_op": ("c2s", "operationSubmission", "drop"),
+    # (b) committed, ack lost: the resync acknowledges it; nothing is resent twice.
+    "before_ack": ("s2c", "operationAck", "drop"),
     # (c) the ack arrived, the connection dies right after.
-    "after_ack": [Rule("s2c", "operationAck", "after", nth=n, pause=0.3) for n in (6, 30)],
+    "after_ack": ("s2c", "operationAck", "after"),
 }
 
 
@@ -65,14 +66,15 @@ CUTS = {
 def test_cut_connection_resyncs_exactly_once(
     srv: ServerProcess, proxy: FaultProxy, cut: str
 ) -> None:
-    for rule in CUTS[cut]:
-        proxy.add_rule(rule)
+    direction, body, action = CUTS[cut]
+    for nth in (6, 30):
+        proxy.add_rule(Rule(direction, body, action, nth=nth, pause=0.3))
     # Two clients through the proxy, one direct (sees the others' ops live throughout).
     urls = [proxy.url(PATH), proxy.url(PATH), srv.url]
     r = run_scenario("models_faults", scenario_args(srv, urls, seed=len(cut)), timeout=60)
     figures = check_exactly_once(r)
-    assert len(proxy.stats.cuts) == 2, (proxy.stats, r.describe())
-    assert figures["interruptions"] >= 2, r.describe()
+    assert len(proxy.stats.cuts) == 2, (proxy.stats, summary(r))
+    assert figures["interruptions"] >= 2, summary(r)
 
 
 def test_double_reconnect_before_the_resubmission_is_acked(
@@ -87,7 +89,7 @@ def test_double_reconnect_before_the_resubmission_is_acked(
     urls = [proxy.url(PATH), srv.url]
     r = run_scenario("models_faults", scenario_args(srv, urls, seed=5), timeout=60)
     check_exactly_once(r)
-    assert len(proxy.stats.cuts) == 2, (proxy.stats, r.describe())
+    assert len(proxy.stats.cuts) == 2, (proxy.stats, summary(r))
 
 
 def test_resync_against_a_restarted_server(srv: ServerProcess) -> None:
@@ -106,4 +108,4 @@ def test_resync_against_a_restarted_server(srv: ServerProcess) -> None:
     finally:
         run.kill()
     figures = check_exactly_once(r)
-    assert figures["interruptions"] >= 2, r.describe()
+    assert figures["interruptions"] >= 2, summary(r)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 from convergence_jupyter.models.resync import ReplayOp, plan_replay
 from convergence_jupyter.protocol.schema import model_pb2 as pb
@@ -71,6 +72,7 @@ async def resync(w: World, s: FakeSession, since: int) -> pb.ModelResyncResponse
 def frames(s: FakeSession) -> list[tuple[str, int]]:
     """(body, version the client applies it at) for acks and remote ops, in order."""
     out = []
+    body: Any
     for name, body in s.sent:
         if name == "operationAck":
             out.append((f"ack{body.sequenceNumber}", body.version))
