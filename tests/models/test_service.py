@@ -257,3 +257,26 @@ def test_model_unloads_when_idle_and_reloads_from_the_store(run_world: RunWorld)
         assert wire.object_from_wire(reply.data).children["text"] == ot.StringValue("@:1", "xhello")
 
     run_world(body, idle_seconds=0.02)
+
+
+def test_model_unloads_after_its_last_session_drops(run_world: RunWorld) -> None:
+    """A dropped socket (no close request) also lets the model go; a reload resumes it."""
+
+    async def body(w: World) -> None:
+        a, b = await w.session(), await w.session()
+        ra = (await open_model(w, a)).resourceId
+        await open_model(w, b)
+        await submit(w, a, ra, 1, 0, splice(0, "x"))
+        await settle(w)
+        await w.service.on_session_closed(a)
+        await asyncio.sleep(0.1)
+        assert "m1" in w.service._live  # b still has it open
+        await w.service.on_session_closed(b)
+        await asyncio.sleep(0.1)
+        assert w.service._live == {}
+        c = await w.session()
+        reply = await open_model(w, c)
+        assert reply.version == 1 and list(reply.connectedClients) == [c.session_id]
+        assert wire.object_from_wire(reply.data).children["text"] == ot.StringValue("@:1", "xhello")
+
+    run_world(body, idle_seconds=0.02)
