@@ -103,6 +103,13 @@ def test_two_users_edit_same_and_different_cells(
     bob.screenshot(artifacts / "bob.png")
     assert_saved(lab, path, cells)
 
+    # The room keeps its history: a reloaded page shows the conversation again, in order.
+    bob.open_notebook(path)
+    bob.open_panel()
+    wait_until(
+        lambda: bob.chat_texts() == ["hello from alice", "hi alice"], message="chat history"
+    )
+
 
 def test_structure_add_move_delete(
     lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
