@@ -106,9 +106,7 @@ def test_two_users_edit_same_and_different_cells(
     # The room keeps its history: a reloaded page shows the conversation again, in order.
     bob.open_notebook(path)
     bob.open_panel()
-    wait_until(
-        lambda: bob.chat_texts() == ["hello from alice", "hi alice"], message="chat history"
-    )
+    wait_until(lambda: bob.chat_texts() == ["hello from alice", "hi alice"], message="chat history")
 
 
 def test_structure_add_move_delete(
@@ -262,4 +260,32 @@ def test_simultaneous_typing_in_one_cell_with_unicode(
     assert sorted(source) == expected, source
     alice.screenshot(artifacts / "alice.png")
     bob.screenshot(artifacts / "bob.png")
+    assert_saved(lab, path, cells)
+
+
+def test_undo_reverts_only_own_edits(
+    lab: LabServer, two_users: tuple[LabPage, LabPage], artifacts: Path
+) -> None:
+    """Remote changes stay out of the local undo history."""
+    alice, bob = two_users
+    path = make_notebook(lab, "undo.ipynb", ["v = 0"])
+    alice.open_notebook(path)
+    bob.open_notebook(path)
+    cell_id = alice.cell_ids()[0]
+    alice.type_in_cell(cell_id, " + 1")
+    wait_until(lambda: converged(alice, bob), message="alice's edit arrives")
+    bob.type_in_cell(cell_id, "  # bob")
+    wait_until(
+        lambda: alice.cells()[0]["source"] == "v = 0 + 1  # bob", message="bob's edit arrives"
+    )
+    # Alice undoes: her " + 1" goes, Bob's comment stays.
+    alice.cell_editor(0).click()
+    for _ in range(6):
+        alice.page.keyboard.press("Control+z")
+        if "+ 1" not in alice.cells()[0]["source"]:
+            break
+        alice.page.wait_for_timeout(200)
+    cells = wait_until(lambda: converged(alice, bob), message="after undo")
+    assert cells[0]["source"] == "v = 0  # bob"
+    alice.screenshot(artifacts / "alice.png")
     assert_saved(lab, path, cells)
