@@ -51,6 +51,10 @@ PEER_PACKAGES = {
     "@convergence/convergence": "1.0.0-rc.12",
 }
 
+#: Where server run directories (and our SQLite file) go; ``--runs-dir /dev/shm/x`` puts the
+#: database on tmpfs (the protocol's "in-memory store beside it"; ack after commit is kept).
+RUNS: Path | None = None
+
 SERVER_CPU = "0"
 GEN_CPU = "1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -216,7 +220,7 @@ class ShareDBServer:
 @contextmanager
 def fresh_server(target: str, tag: str) -> Iterator[Server]:
     """A new server for one data point; its files live under bench/.work/runs/."""
-    workdir = WORK / "runs" / f"{target}-{tag}-{secrets.token_hex(3)}"
+    workdir = (RUNS or WORK / "runs") / f"{target}-{tag}-{secrets.token_hex(3)}"
     server: OursServer | ShareDBServer = (
         OursServer(workdir) if target == "ours" else ShareDBServer(workdir)
     )
@@ -570,8 +574,13 @@ def main() -> None:
     parser.add_argument("--only", default="W1,W2,W4,W5,W6", help="comma-separated workloads")
     parser.add_argument("--targets", default="ours,sharedb")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--runs-dir", type=Path, help="server run directories, e.g. /dev/shm/bench (tmpfs)"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
+    global RUNS
+    RUNS = args.runs_dir
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _interrupted)  # so that every started server is stopped
     targets = [t for t in args.targets.split(",") if t]
@@ -584,6 +593,7 @@ def main() -> None:
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "mode": "quick" if args.quick else "full",
+        "ours_database": f"SQLite (WAL, synchronous=NORMAL) under {RUNS or WORK / 'runs'}",
         "plan": plan.__dict__,
         "machine": {
             "cpus": os.cpu_count(),
