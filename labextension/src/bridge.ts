@@ -220,7 +220,11 @@ export class NotebookBridge {
       // New cell objects (inserts, moves = delete + clone) need their own listeners.
       this._bindCells();
     }
-    if (this._applying || !this._canWrite) {
+    if (this._applying) {
+      return;
+    }
+    if (!this._canWrite) {
+      this._scheduleRevert();
       return;
     }
     if (change.cellsChange) {
@@ -280,7 +284,9 @@ export class NotebookBridge {
             return;
           }
           const source = cell.ymodel.get('source');
-          if (events.some(e => e.target !== source)) {
+          if (!this._canWrite) {
+            this._scheduleRevert();
+          } else if (events.some(e => e.target !== source)) {
             this._scheduleFieldSync(cell);
           }
         };
@@ -288,6 +294,21 @@ export class NotebookBridge {
         this._observers.set(cell, observer);
       }
     }
+  }
+
+  /** Read-only: the server refuses our writes, so local edits are undone from the model. */
+  private _scheduleRevert(): void {
+    if (this._revertPending) {
+      return;
+    }
+    this._revertPending = true;
+    setTimeout(() => {
+      this._revertPending = false;
+      if (!this._disposed) {
+        this.reconcileFromModel();
+        this._bindCells();
+      }
+    }, 0);
   }
 
   private _unobserve(cell: AnyCell): void {
@@ -330,7 +351,11 @@ export class NotebookBridge {
   }
 
   private _onLocalCellChange(cell: AnyCell, change: any): void {
-    if (this._disposed || this._applying || !this._canWrite) {
+    if (this._disposed || this._applying) {
+      return;
+    }
+    if (!this._canWrite) {
+      this._scheduleRevert();
       return;
     }
     const cellObj = this._modelCell(cell.id);
@@ -389,6 +414,7 @@ export class NotebookBridge {
   private _cellHandlers = new Map<AnyCell, (sender: AnyCell, change: any) => void>();
   private _observers = new Map<AnyCell, (events: any[], tr: any) => void>();
   private _pendingFields = new Set<AnyCell>();
+  private _revertPending = false;
   private _remoteApplied = new Signal<this, void>(this);
 }
 

@@ -88,8 +88,10 @@ export class CoEditSession {
       return false;
     }
     if (!info.canWrite) {
-      // The server refuses our writes anyway; say so in the UI instead of losing edits.
-      this.panel.content.model!.readOnly = true;
+      // The server refuses our writes (and the bridge undoes them): make editors read-only.
+      const lock = () => this.panel.content.widgets.forEach(cell => (cell.readOnly = true));
+      this.panel.content.model!.cells.changed.connect(() => requestAnimationFrame(lock));
+      lock();
     }
     this._setStatus('online');
     await this._joinActivity(domain, info);

@@ -1,4 +1,4 @@
-"""A Jupyter IdentityProvider for the browser tests: each configured token is one named user.
+"""Jupyter auth for the browser tests: each configured token is one named user.
 
 jupyter_server's default provider turns its single token into random anonymous users; the tests
 need two stable, distinct people on one server, so each browser logs in with its own token.
@@ -6,9 +6,10 @@ need two stable, distinct people on one server, so each browser logs in with its
 
 from __future__ import annotations
 
+from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado import web
-from traitlets import Dict
+from traitlets import Dict, List, Unicode
 
 
 class TokenUsersIdentityProvider(IdentityProvider):
@@ -32,4 +33,17 @@ class TokenUsersIdentityProvider(IdentityProvider):
             initials=username[:1].upper(),
             avatar_url=None,
             color=None,
+        )
+
+
+class ReadOnlyUsersAuthorizer(Authorizer):
+    """Everything for everyone, except that ``read_only_users`` may not write contents."""
+
+    read_only_users = List(Unicode(), help="usernames that may only read files").tag(config=True)
+
+    def is_authorized(
+        self, handler: web.RequestHandler, user: User, action: str, resource: str
+    ) -> bool:
+        return not (
+            user.username in self.read_only_users and resource == "contents" and action == "write"
         )

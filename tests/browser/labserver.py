@@ -59,12 +59,15 @@ def build_labextension() -> None:
 
 @dataclass
 class LabServer:
-    """``jupyter lab`` on a free port, token users ``alice`` and ``bob``, a temp root dir."""
+    """``jupyter lab`` on a free port, token users, a temp root dir.
+
+    ``alice`` and ``bob`` may do anything; ``carol`` may read files but not write them.
+    """
 
     workdir: Path
     port: int = field(default_factory=free_port)
     tokens: dict[str, str] = field(
-        default_factory=lambda: {name: secrets.token_hex(16) for name in ("alice", "bob")}
+        default_factory=lambda: {name: secrets.token_hex(16) for name in ("alice", "bob", "carol")}
     )
     startup_timeout: float = 90.0
 
@@ -90,8 +93,10 @@ class LabServer:
     def _write_config(self) -> None:
         by_token = {token: user for user, token in self.tokens.items()}
         (self.config_dir / "jupyter_server_config.py").write_text(
-            "from identity_provider import TokenUsersIdentityProvider\n"
+            "from identity_provider import ReadOnlyUsersAuthorizer, TokenUsersIdentityProvider\n"
             "c.ServerApp.identity_provider_class = TokenUsersIdentityProvider\n"
+            "c.ServerApp.authorizer_class = ReadOnlyUsersAuthorizer\n"
+            "c.ReadOnlyUsersAuthorizer.read_only_users = ['carol']\n"
             # The server token (which JupyterLab also puts in its pages) names nobody: a
             # page's API calls are then identified by the login cookie of its user.
             f"c.TokenUsersIdentityProvider.token = {secrets.token_hex(16)!r}\n"

@@ -289,3 +289,34 @@ def test_undo_reverts_only_own_edits(
     assert cells[0]["source"] == "v = 0  # bob"
     alice.screenshot(artifacts / "alice.png")
     assert_saved(lab, path, cells)
+
+
+def test_read_only_user_follows_but_cannot_edit(
+    browser: Any, lab: LabServer, server_log: None, artifacts: Path
+) -> None:
+    """Carol may read the file but not write it: she sees edits live, hers go nowhere."""
+    path = make_notebook(lab, "readonly.ipynb", ["shared = 1"])
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(2)]
+    try:
+        alice = LabPage(lab, contexts[0], "alice")
+        carol = LabPage(lab, contexts[1], "carol")
+        alice.open_notebook(path)
+        carol.open_notebook(path)
+        cell_id = alice.cell_ids()[0]
+        alice.type_in_cell(cell_id, "  # from alice")
+        wait_until(
+            lambda: carol.cells() and carol.cells()[0]["source"] == "shared = 1  # from alice",
+            message="carol sees alice's edit",
+        )
+        carol.cell_editor(0).click()
+        carol.page.keyboard.type("zzz")
+        carol.page.keyboard.press("Escape")
+        carol.page.keyboard.press("b")  # would insert a cell
+        carol.page.wait_for_timeout(1500)
+        assert [c["source"] for c in alice.cells()] == ["shared = 1  # from alice"]
+        assert [c["source"] for c in carol.cells()] == ["shared = 1  # from alice"]
+        carol.screenshot(artifacts / "carol.png")
+        assert_saved(lab, path, alice.cells())
+    finally:
+        for context in contexts:
+            context.close()
