@@ -51,7 +51,9 @@ def labextension_built() -> None:
         build_labextension()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API marks its event loop as running in this thread while it
+# is alive, which would break pytest-jupyter's loop fixtures in the test modules after ours.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
@@ -61,7 +63,7 @@ def playwright_instance() -> Iterator[Any]:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(
         executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
