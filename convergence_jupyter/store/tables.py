@@ -5,8 +5,10 @@ Alembic's ``env.py`` and the schema-drift test use :data:`metadata` from here.
 
 from __future__ import annotations
 
-from . import model_tables  # noqa: F401  (registers the model service's tables)
-from . import notebook_tables  # noqa: F401  (notebook file ids)
+from . import (
+    model_tables,  # noqa: F401  (registers the model service's tables)
+    notebook_tables,  # noqa: F401  (notebook file ids)
+)
 from .activity_tables import ActivityRow
 from .base import Base
 from .chat_tables import ChatEventRow, ChatMemberRow, ChatRow
