@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     topics = parser.add_subparsers(dest="topic", required=True)
 
     def command(
-        group: "argparse._SubParsersAction[argparse.ArgumentParser]",
+        group: argparse._SubParsersAction[argparse.ArgumentParser],
         name: str,
         handler: Command,
         summary: str,
