@@ -5,16 +5,14 @@ record every frame the service sends."""
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from database_backends import BACKENDS, database_url
 from google.protobuf.message import Message
-from sqlalchemy.engine import make_url
 
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.domain.session import DomainRef
@@ -23,31 +21,10 @@ from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store import Database, DomainRepository, UserRepository
 
-PG_ENV = "CONVERGENCE_TEST_POSTGRES_URL"
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'models.db'}"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    import psycopg
-
-    schema = f"cj_models_{uuid.uuid4().hex[:10]}"
-    url = make_url(base)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    yield from database_url(request, tmp_path, "models.db")
 
 
 @dataclass

@@ -4,8 +4,6 @@ migrated database per test (SQLite, and PostgreSQL when configured) and seed hel
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,8 +11,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from database_backends import BACKENDS
+from database_backends import database_url as backend_url
 from google.protobuf.message import Message
-from sqlalchemy.engine import make_url
 
 from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.runtime import DomainRuntime, ServiceFactory
@@ -22,12 +21,9 @@ from convergence_jupyter.domain.session import DomainRef
 from convergence_jupyter.domain.users import DomainUser, DomainUserId, UserType
 from convergence_jupyter.store import Database, DomainRepository, GroupRepository, UserRepository
 
+__all__ = ["BACKENDS", "database_url"]
+
 T = TypeVar("T")
-PG_ENV = "CONVERGENCE_TEST_POSTGRES_URL"
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-]
 
 
 @dataclass
@@ -116,31 +112,8 @@ class World:
         return info.value.code
 
 
-def _pg_schema(base_url: str) -> Iterator[str]:
-    import psycopg
-
-    schema = f"cj_test_{uuid.uuid4().hex[:12]}"
-    url = make_url(base_url)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
-    yield from _pg_schema(base)
+    yield from backend_url(request, tmp_path, "store.db")
 
 
 @asynccontextmanager
