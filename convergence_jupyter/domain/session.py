@@ -42,6 +42,11 @@ class SessionHandle(Protocol):
 
     def send(self, body_name: str, body: Message, *, mentions: Iterable[str] = ()) -> None: ...
 
+    def send_encoded(self, frame: bytes, *, mentions: Iterable[str] = ()) -> None:
+        """Like ``send`` for a frame already encoded (``protocol.envelope.encode`` without ids),
+        so that a broadcast is serialized once for all recipients that get the same bytes."""
+        ...
+
     def announce(self, session_ids: Iterable[str]) -> None:
         """Send identities of these sessions now, e.g. before returning a reply that names them."""
         ...

@@ -17,7 +17,7 @@ import asyncio
 import collections
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from convergence_jupyter.models.concurrency import (
 from convergence_jupyter.models.persistence import ModelPersistence, PendingOperation
 from convergence_jupyter.models.references import InvalidReferenceEvent, ReferenceStore
 from convergence_jupyter.models.resync import ReplayOp, plan_replay
+from convergence_jupyter.protocol.envelope import encode
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import ModelRecord, PermissionFlags
 
@@ -69,6 +70,20 @@ class ModelGone(Exception):
     """The live model was unloaded or deleted; the caller should look it up again."""
 
 
+#: One frame due to a member: (body name, body or its already encoded frame, mentions). A
+#: broadcast is encoded once per distinct resource id and the same bytes go to every member
+#: with that id (bench/README.md: building and encoding per recipient bound the fan-out).
+Frame = tuple[str, Message | bytes, tuple[str, ...]]
+
+
+def _emit(session: SessionHandle, frame: Frame) -> None:
+    body_name, body, mentions = frame
+    if isinstance(body, bytes):
+        session.send_encoded(body, mentions=mentions)
+    else:
+        session.send(body_name, body, mentions=mentions)
+
+
 @dataclass(slots=True)
 class Member:
     session: SessionHandle
@@ -77,7 +92,7 @@ class Member:
     user_pk: int
     resyncing: bool = False
     #: Frames held back until the open/resync reply is out; None once released.
-    pending: list[tuple[str, Message, tuple[str, ...]]] | None = field(default_factory=list)
+    pending: list[Frame] | None = field(default_factory=list)
     last_seq: int = 0
     failed: bool = False
     #: After a resync: acks of own ops committed before it, owed until the client resends
@@ -85,19 +100,20 @@ class Member:
     owed: collections.deque[tuple[int, pb.OperationAcknowledgementMessage]] = field(
         default_factory=collections.deque
     )
-    held: list[tuple[str, Message, tuple[str, ...]]] = field(default_factory=list)
+    held: list[Frame] = field(default_factory=list)
 
-    def send(self, body_name: str, body: Message, mentions: tuple[str, ...] = ()) -> None:
+    def send(self, body_name: str, body: Message | bytes, mentions: tuple[str, ...] = ()) -> None:
+        """Queue one frame; ``body`` may be the frame already encoded (shared by members)."""
         if self.owed:
             self.held.append((body_name, body, mentions))
         else:
             self._out(body_name, body, mentions)
 
-    def _out(self, body_name: str, body: Message, mentions: tuple[str, ...]) -> None:
+    def _out(self, body_name: str, body: Message | bytes, mentions: tuple[str, ...]) -> None:
         if self.pending is not None:
             self.pending.append((body_name, body, mentions))
         else:
-            self.session.send(body_name, body, mentions=mentions)
+            _emit(self.session, (body_name, body, mentions))
 
     def pay(self) -> None:
         """Send the first owed ack (its op was just resent) ahead of everything held back;
@@ -362,20 +378,34 @@ class LiveModel:
             ),
         )
         op_wire = wire.operation_to_wire(d.op)
-        for other in self.members.values():
-            if other is d.member:
-                continue
-            other.send(
-                "remoteOperation",
-                pb.RemoteOperationMessage(
-                    resourceId=other.resource_id,
-                    sessionId=sender,
-                    contextVersion=d.version - 1,
-                    timestamp=stamp,
-                    operation=op_wire,
-                ),
-                (sender,),
-            )
+        self._fan_out(
+            (m for m in self.members.values() if m is not d.member),
+            "remoteOperation",
+            lambda rid: pb.RemoteOperationMessage(
+                resourceId=rid,
+                sessionId=sender,
+                contextVersion=d.version - 1,
+                timestamp=stamp,
+                operation=op_wire,
+            ),
+            (sender,),
+        )
+
+    @staticmethod
+    def _fan_out(
+        recipients: Iterable[Member],
+        body_name: str,
+        build: Callable[[int], Message],
+        mentions: tuple[str, ...],
+    ) -> None:
+        """Send one message to many members: the body differs only in the resource id, so it
+        is built and encoded once per distinct id and the bytes are shared."""
+        frames: dict[int, bytes] = {}
+        for member in recipients:
+            frame = frames.get(member.resource_id)
+            if frame is None:
+                frame = frames[member.resource_id] = encode(body_name, build(member.resource_id))
+            member.send(body_name, frame, mentions)
 
     async def apply_server_operation(self, session_id: str, op: ot.Operation) -> int:
         """(Inside the serializer.) Apply an op that trusted server code built on the tree as it
@@ -399,18 +429,18 @@ class LiveModel:
         self.modified_at = now
         stamp = wire.datetime_to_timestamp(now)
         op_wire = wire.operation_to_wire(final)
-        for member in self.members.values():
-            member.send(
-                "remoteOperation",
-                pb.RemoteOperationMessage(
-                    resourceId=member.resource_id,
-                    sessionId=session_id,
-                    contextVersion=version - 1,
-                    timestamp=stamp,
-                    operation=op_wire,
-                ),
-                (session_id,),
-            )
+        self._fan_out(
+            self.members.values(),
+            "remoteOperation",
+            lambda rid: pb.RemoteOperationMessage(
+                resourceId=rid,
+                sessionId=session_id,
+                contextVersion=version - 1,
+                timestamp=stamp,
+                operation=op_wire,
+            ),
+            (session_id,),
+        )
         return version
 
     # -- membership ----------------------------------------------------------------------------
@@ -421,8 +451,8 @@ class LiveModel:
         if member is None or member.pending is None:
             return
         held, member.pending = member.pending, None
-        for body_name, body, mentions in held:
-            member.session.send(body_name, body, mentions=mentions)
+        for frame in held:
+            _emit(member.session, frame)
 
     def open(self, session: SessionHandle, resource_id: int, perms: PermissionFlags) -> OpenState:
         """(Inside the serializer.) Join the model; others are told at once."""
@@ -431,10 +461,8 @@ class LiveModel:
         self.cc.track(sid)
         self._broadcast_except(
             sid,
-            lambda m: (
-                "remoteClientOpenedModel",
-                pb.RemoteClientOpenedMessage(resourceId=m.resource_id, sessionId=sid),
-            ),
+            "remoteClientOpenedModel",
+            lambda rid: pb.RemoteClientOpenedMessage(resourceId=rid, sessionId=sid),
             (sid,),
         )
         return OpenState(
@@ -458,10 +486,8 @@ class LiveModel:
         if notify and not member.resyncing:
             self._broadcast_except(
                 session_id,
-                lambda m: (
-                    "remoteClientClosedModel",
-                    pb.RemoteClientClosedMessage(resourceId=m.resource_id, sessionId=session_id),
-                ),
+                "remoteClientClosedModel",
+                lambda rid: pb.RemoteClientClosedMessage(resourceId=rid, sessionId=session_id),
                 (session_id,),
             )
         self._maybe_idle()
@@ -522,17 +548,20 @@ class LiveModel:
     def _broadcast_except(
         self,
         session_id: str,
-        build: Callable[[Member], tuple[str, Message]],
+        body_name: str,
+        build: Callable[[int], Message],
         mentions: tuple[str, ...] = (),
     ) -> None:
         """Tell the other members about a membership change. Resyncing members are skipped:
         their ``modelResyncServerComplete`` lists who is there, and the rc.12 client adds
         those sessions without checking, so a session it had also been told about would be
         in its list twice (its next offline transition then throws in ``_setOffline``)."""
-        for sid, member in self.members.items():
-            if sid != session_id and not member.resyncing:
-                name, body = build(member)
-                member.send(name, body, mentions)
+        self._fan_out(
+            (m for sid, m in self.members.items() if sid != session_id and not m.resyncing),
+            body_name,
+            build,
+            mentions,
+        )
 
     # -- permissions ---------------------------------------------------------------------------
 
@@ -570,10 +599,8 @@ class LiveModel:
         self.cc.track(sid, resync=True)
         self._broadcast_except(
             sid,
-            lambda m: (
-                "remoteClientResyncStarted",
-                pb.RemoteClientResyncStartedMessage(resourceId=m.resource_id, sessionId=sid),
-            ),
+            "remoteClientResyncStarted",
+            lambda rid: pb.RemoteClientResyncStartedMessage(resourceId=rid, sessionId=sid),
             (sid,),
         )
         if since == current:
@@ -631,12 +658,8 @@ class LiveModel:
         resource_id = member.resource_id
         self._broadcast_except(
             session_id,
-            lambda m: (
-                "remoteClientResyncCompleted",
-                pb.RemoteClientResyncCompletedMessage(
-                    resourceId=m.resource_id, sessionId=session_id
-                ),
-            ),
+            "remoteClientResyncCompleted",
+            lambda rid: pb.RemoteClientResyncCompletedMessage(resourceId=rid, sessionId=session_id),
             (session_id,),
         )
         if not open_after:
@@ -648,10 +671,8 @@ class LiveModel:
         member.resyncing = False
         self._broadcast_except(
             session_id,
-            lambda m: (
-                "remoteClientOpenedModel",
-                pb.RemoteClientOpenedMessage(resourceId=m.resource_id, sessionId=session_id),
-            ),
+            "remoteClientOpenedModel",
+            lambda rid: pb.RemoteClientOpenedMessage(resourceId=rid, sessionId=session_id),
             (session_id,),
         )
         reply = pb.ModelResyncServerCompleteMessage(
@@ -749,15 +770,22 @@ class LiveModel:
             "referenceCleared": pb.RemoteReferenceClearedMessage,
             "referenceUnshared": pb.RemoteReferenceUnsharedMessage,
         }
-        for other in self.members.values():
-            if other is sender or other.resyncing:
-                continue
-            body = classes[body_name](resourceId=other.resource_id, key=key, sessionId=sid)
+        ref_wire = wire.reference_to_wire(ref) if ref is not None else None
+
+        def build(resource_id: int) -> Message:
+            body = classes[body_name](resourceId=resource_id, key=key, sessionId=sid)
             if value_id is not None:
                 body.valueId.value = value_id
-            if ref is not None:
-                body.references.CopyFrom(wire.reference_to_wire(ref))
-            other.send(body_name, body, (sid,))
+            if ref_wire is not None:
+                body.references.CopyFrom(ref_wire)
+            return body
+
+        self._fan_out(
+            (m for m in self.members.values() if m is not sender and not m.resyncing),
+            body_name,
+            build,
+            (sid,),
+        )
 
 
 def _ack(resource_id: int, op: ReplayOp, stamp: Any) -> pb.OperationAcknowledgementMessage:

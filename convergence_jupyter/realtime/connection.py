@@ -144,6 +144,12 @@ class ClientConnection:
         self.announce(mentions)
         self._write(encode(body_name, body))
 
+    def send_encoded(self, frame: bytes, *, mentions: Iterable[str] = ()) -> None:
+        if self.state is State.CLOSED:
+            return
+        self.announce(mentions)
+        self._write(frame)
+
     def announce(self, session_ids: Iterable[str]) -> None:
         unknown = [s for s in session_ids if s not in self._known_sessions]
         if not unknown or self.state is State.CLOSED or self.runtime is None:

@@ -19,6 +19,7 @@ from convergence_jupyter.domain.session import DomainRef
 from convergence_jupyter.domain.users import DomainUser, DomainUserId, UserType
 from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.protocol.schema import model_pb2 as pb
+from convergence_jupyter.protocol.schema.message_pb2 import ConvergenceMessage
 from convergence_jupyter.store import Database, DomainRepository, UserRepository
 
 
@@ -34,11 +35,21 @@ class FakeSession:
     user_pk: int
     domain: DomainRef
     sent: list[tuple[str, Message]] = field(default_factory=list)
+    #: The bytes of every frame that arrived already encoded, with its body name.
+    encoded: list[tuple[str, bytes]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     auto_create: pb.AutoCreateModelConfigResponseMessage | None = None
 
     def send(self, body_name: str, body: Message, *, mentions: Iterable[str] = ()) -> None:
         self.sent.append((body_name, body))
+
+    def send_encoded(self, frame: bytes, *, mentions: Iterable[str] = ()) -> None:
+        envelope = ConvergenceMessage.FromString(frame)
+        body_name = envelope.WhichOneof("body")
+        assert body_name is not None
+        assert not envelope.HasField("requestId") and not envelope.HasField("responseId")
+        self.encoded.append((body_name, frame))
+        self.sent.append((body_name, getattr(envelope, body_name)))
 
     def announce(self, session_ids: Iterable[str]) -> None:
         return None
