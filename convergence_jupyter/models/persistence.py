@@ -15,7 +15,7 @@ from datetime import datetime
 from convergence_jupyter import ot
 from convergence_jupyter.models.wire import applied_to_json
 from convergence_jupyter.store.database import Database
-from convergence_jupyter.store.models import ModelRepository, NewOperation
+from convergence_jupyter.store.models import NewOperation, commit_operations
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,5 +64,4 @@ class ModelPersistence:
             for o in ops
         ]
         data = snapshot_to_json(root)
-        async with self._db.transaction() as tx:
-            await ModelRepository(tx).append_operations(self._pk, base_version, rows, data)
+        await commit_operations(self._db, self._pk, base_version, rows, data)
