@@ -33,6 +33,7 @@ from convergence_jupyter.identity.wire import user_to_wire
 from convergence_jupyter.permissions.model import CHAT_PERMISSIONS
 from convergence_jupyter.permissions.resolver import PermissionResolver
 from convergence_jupyter.protocol.schema import chat_pb2, core_pb2, identity_pb2
+from convergence_jupyter.store.chat_tables import CHAT_EVENT_TYPES
 from convergence_jupyter.store.chats import (
     SEARCH_FIELDS,
     ChatEventRecord,
@@ -47,18 +48,8 @@ from convergence_jupyter.store.users import UserRepository
 
 CHAT_TYPES = ("direct", "channel", "room")
 MEMBERSHIPS = ("public", "private")
-EVENT_TYPES = frozenset(
-    {
-        "created",
-        "message",
-        "user_joined",
-        "user_left",
-        "user_added",
-        "user_removed",
-        "name_changed",
-        "topic_changed",
-    }
-)
+#: The event kinds a history request may filter on: exactly the kinds the store keeps.
+EVENT_TYPES = frozenset(CHAT_EVENT_TYPES)
 MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 64 * 1024
 MAX_PAGE = 1000
