@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf.message import Message
 from tornado.websocket import WebSocketClientConnection
 
+from convergence_jupyter.protocol.envelope import encode
 from convergence_jupyter.protocol.schema import core_pb2
 from convergence_jupyter.protocol.schema.message_pb2 import ConvergenceMessage
 
@@ -31,6 +32,10 @@ class ProtocolClient:
         request_id: int | None = None,
         response_id: int | None = None,
     ) -> None:
+        if body_name is not None:
+            self.send_raw(encode(body_name, body, request_id=request_id, response_id=response_id))
+            return
+        # No body at all: a frame no codec of ours would produce, built by hand.
         envelope = ConvergenceMessage()
         if request_id is not None:
             envelope.requestId.value = request_id
@@ -38,11 +43,6 @@ class ProtocolClient:
         if response_id is not None:
             envelope.responseId.value = response_id
             envelope.responseId.SetInParent()
-        if body_name is not None:
-            target = getattr(envelope, body_name)
-            if body is not None:
-                target.CopyFrom(body)
-            target.SetInParent()
         self.send_raw(envelope.SerializeToString())
 
     async def recv(self, timeout: float = 5.0) -> ConvergenceMessage | None:  # noqa: ASYNC109
