@@ -221,13 +221,18 @@ class ModelService(ServiceBase):
         resources = self._resources.pop(sid, {})
         self._next_resource.pop(sid, None)
         for model_id in set(resources.values()):
-            live = self._live.get(model_id)
-            if live is not None and not live.closed:
-                try:
-                    await live.call(partial(live.close, sid))
-                except ModelGone:
-                    continue
-                await self._drop_if_ephemeral(live)
+            await self._leave(model_id, sid)
+
+    async def _leave(self, model_id: str, sid: str) -> None:
+        """Take a session out of a live model (if still loaded) and drop it when ephemeral."""
+        live = self._live.get(model_id)
+        if live is None or live.closed:
+            return
+        try:
+            await live.call(partial(live.close, sid))
+        except ModelGone:
+            return
+        await self._drop_if_ephemeral(live)
 
     async def close(self) -> None:
         for live in list(self._live.values()):
@@ -316,14 +321,7 @@ class ModelService(ServiceBase):
         model_id = self._resources.get(sid, {}).pop(body.resourceId, None)
         if model_id is None:
             raise ServiceError("model_not_open", "that model is not open")
-        live = self._live.get(model_id)
-        if live is not None and not live.closed:
-            try:
-                await live.call(partial(live.close, sid))
-            except ModelGone:
-                pass
-            else:
-                await self._drop_if_ephemeral(live)
+        await self._leave(model_id, sid)
         return "closeRealTimeModelResponse", pb.CloseRealTimeModelResponseMessage()
 
     async def _drop_if_ephemeral(self, live: LiveModel) -> None:
