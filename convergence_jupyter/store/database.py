@@ -7,7 +7,8 @@ connection through ``run_sync`` or, for the command line, on a short-lived sync 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -114,6 +115,37 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+async def _commit_and_close(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    finally:
+        await session.close()
+
+
+async def _run_to_end(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Await ``cleanup`` to its end even if the caller is cancelled meanwhile, then re-raise
+    the cancellation.
+
+    Why: a task cancelled while its COMMIT or ROLLBACK is under way (a handshake timing out, a
+    socket closing) would otherwise leave the pooled connection inside its transaction. On
+    SQLite that transaction holds the database's write lock until the process ends, and every
+    later writer waits out the busy timeout and fails.
+    """
+    task = asyncio.ensure_future(cleanup)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                break
+            cancelled = True
+    if cancelled:
+        task.exception()  # retrieved, so a failed cleanup is not reported as never awaited
+        raise asyncio.CancelledError
+    task.result()
+
+
 class Database:
     """One database: an async engine plus a session factory.
 
@@ -183,11 +215,16 @@ class Database:
         ``readonly=True`` only relaxes locking on SQLite (deferred BEGIN); it does not stop
         writes, so use it just for read paths.
         """
-        async with self._sessions() as session, session.begin():
+        session = self._sessions()
+        try:
             if readonly:
                 # First use of the connection: the option is set before BEGIN is emitted.
                 await session.connection(execution_options={_READONLY_OPTION: True})
             yield session
+        except BaseException:
+            await _run_to_end(session.close())  # close() rolls back
+            raise
+        await _run_to_end(_commit_and_close(session))
 
     # -- migrations -------------------------------------------------------------------------
 
@@ -236,6 +273,11 @@ class Database:
         """The revision the database is at, or None before the first migration."""
         async with self._engine.connect() as conn:
             return await conn.run_sync(_current_revision)
+
+    async def ping(self) -> None:
+        """One trivial round trip (readiness probes); raises when the database does not answer."""
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     @staticmethod
     def head_revision() -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._sql import insert_ignore
+from ._sql import insert_ignore_one
+from .domain_permissions import grant_domain_defaults
 from .domain_tables import DomainRow, DomainStatus
 from .errors import NotFound
 from .records import DomainRecord
@@ -60,10 +61,10 @@ class DomainRepository:
 
         Safe when several processes start at once: creation is an insert-if-absent.
         """
-        await insert_ignore(
+        created = await insert_ignore_one(
             self._session,
             DomainRow.__table__,
-            [{"namespace": namespace, "name": name, "display_name": display_name or name}],
+            {"namespace": namespace, "name": name, "display_name": display_name or name},
             ["namespace", "name"],
         )
         row = await self._session.scalar(
@@ -72,6 +73,8 @@ class DomainRepository:
             .execution_options(populate_existing=True)
         )
         assert row is not None
+        if created:
+            await grant_domain_defaults(self._session, row.id)
         return await self.update_config(
             row.id,
             display_name=display_name,

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, literal, select, true, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from ._sql import insert_ignore_one
 from .base import utcnow
@@ -91,6 +92,37 @@ class NewOperation:
     sequence_number: int
     user_pk: int | None
     operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadScope:
+    """What decides one user's read right on the models of one collection, as a model query
+    needs it: the user's per-model grant if any, else ``collection_read`` (the user's grant on
+    the collection) if any, else the model's world read when it overrides the collection's,
+    else ``collection_world_read`` (the order of ``models.permissions``)."""
+
+    user_pk: int
+    collection_read: bool | None
+    collection_world_read: bool
+
+
+def _readable(scope: ReadScope) -> ColumnElement[bool]:
+    grant = (
+        select(ModelUserPermissionRow.read)
+        .where(
+            ModelUserPermissionRow.model_pk == ModelRow.id,
+            ModelUserPermissionRow.user_id == scope.user_pk,
+        )
+        .scalar_subquery()
+    )
+    if scope.collection_read is not None:
+        fallback: ColumnElement[bool] = literal(scope.collection_read)
+    else:
+        fallback = case(
+            (ModelRow.override_world == true(), ModelRow.world_read),
+            else_=literal(scope.collection_world_read),
+        )
+    return func.coalesce(grant, fallback) == true()
 
 
 def _collection(row: CollectionRow) -> CollectionRecord:
@@ -241,6 +273,38 @@ class ModelRepository:
             )
         ).all()
         return [_model(r[0], r[1]) for r in rows]
+
+    async def query(
+        self,
+        collection: CollectionRecord,
+        *,
+        readable: ReadScope | None,
+        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Sequence[ColumnElement[Any]] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[ModelRecord], int]:
+        """The models of ``collection`` that ``readable`` may read (None: all) and that satisfy
+        ``where``, ordered by ``order_by`` (default: creation order), the page ``offset`` /
+        ``limit`` of them, and how many there are in all. The conditions are the caller's SQL
+        expressions over the model columns (see ``models.query_sql``: bound values only)."""
+        conditions = [ModelRow.collection_pk == collection.pk, *where]
+        if readable is not None:
+            conditions.append(_readable(readable))
+        stmt = select(ModelRow, func.count().over().label("total")).where(*conditions)
+        stmt = stmt.order_by(*(order_by if order_by is not None else (ModelRow.id,)))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        rows = (await self._session.execute(stmt)).all()
+        models = [_model(r[0], collection.collection_id) for r in rows]
+        if rows:
+            return models, int(rows[0][1])
+        if limit is None and not offset:
+            return [], 0
+        total = await self._session.scalar(select(func.count()).where(*conditions))
+        return [], int(total or 0)
 
     async def create(
         self,

@@ -1,85 +1,84 @@
-"""Notebook path <-> file id, kept up to date on renames and deletes."""
+"""Notebook ids from before the file-id service, and moving a notebook's rows to a new id.
+
+Revision 0006 kept every id our own table had given (``notebook_legacy_ids``); the notebook
+code claims a path's old id the first time that notebook is opened and re-keys its model,
+activity and chat to the file-id service's id, so nothing stored is lost in the switch.
+"""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._sql import insert_ignore_one
-from .notebook_tables import NotebookFileRow
+from .activity_tables import ActivityRow
+from .chat_tables import ChatRow
+from .model_tables import ModelRow
+from .notebook_tables import LegacyNotebookIdRow
 
 
 @dataclass(frozen=True, slots=True)
-class NotebookFileRecord:
-    file_id: str
-    path: str
+class NotebookKeys:
+    """The string ids one notebook's rows are found by."""
+
+    model_id: str
+    activity_type: str
+    activity_id: str
+    chat_id: str
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-class NotebookFileRepository:
+class LegacyNotebookIdRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def by_path(self, path: str) -> NotebookFileRecord | None:
-        row = await self._session.scalar(
-            select(NotebookFileRow).where(NotebookFileRow.path == path)
-        )
-        return None if row is None else NotebookFileRecord(row.file_id, row.path)
+    async def add(self, path: str, file_id: str) -> None:
+        """Record an old id (tests and imports; the migration copies them in bulk)."""
+        self._session.add(LegacyNotebookIdRow(path=path, file_id=file_id))
+        await self._session.flush()
 
-    async def by_file_id(self, file_id: str) -> NotebookFileRecord | None:
-        row = await self._session.scalar(
-            select(NotebookFileRow).where(NotebookFileRow.file_id == file_id)
+    async def claim(self, path: str) -> str | None:
+        """The old id recorded for ``path``, removed so that it is claimed exactly once (a
+        concurrent claimer gets None: the DELETE decides, not the SELECT)."""
+        file_id = await self._session.scalar(
+            select(LegacyNotebookIdRow.file_id).where(LegacyNotebookIdRow.path == path)
         )
-        return None if row is None else NotebookFileRecord(row.file_id, row.path)
-
-    async def ensure(self, path: str) -> NotebookFileRecord:
-        """The path's record, created (race-free) with a new random file id if absent."""
-        await insert_ignore_one(
-            self._session,
-            NotebookFileRow.__table__,
-            {"file_id": uuid.uuid4().hex, "path": path},
-            ["path"],
+        if file_id is None:
+            return None
+        result = await self._session.execute(
+            delete(LegacyNotebookIdRow).where(
+                LegacyNotebookIdRow.path == path, LegacyNotebookIdRow.file_id == file_id
+            )
         )
-        found = await self.by_path(path)
-        assert found is not None
-        return found
+        return file_id if getattr(result, "rowcount", 0) == 1 else None
 
-    def _under(self, path: str) -> ColumnElement[bool]:
-        return or_(
-            NotebookFileRow.path == path,
-            NotebookFileRow.path.like(_escape_like(path) + "/%", escape="\\"),
+    async def rekey(self, domain_pk: int, old: NotebookKeys, new: NotebookKeys) -> bool:
+        """Move the model, activity and chat found by ``old`` to the ids of ``new``; False
+        (nothing changed) when ``new`` already has a model, which then wins."""
+        taken = await self._session.scalar(
+            select(ModelRow.id).where(
+                ModelRow.domain_id == domain_pk, ModelRow.model_id == new.model_id
+            )
         )
-
-    async def rename(self, old: str, new: str) -> list[NotebookFileRecord]:
-        """Move ``old`` (a file, or a directory and everything under it) to ``new``; records
-        already at the destination are dropped. Returns the moved records, new paths."""
-        rows = list(await self._session.scalars(select(NotebookFileRow).where(self._under(old))))
-        if not rows:
-            return []
-        moved = {row.id: new + row.path[len(old) :] for row in rows}
+        if taken is not None:
+            return False
         await self._session.execute(
-            delete(NotebookFileRow).where(
-                NotebookFileRow.path.in_(list(moved.values())),
-                NotebookFileRow.id.not_in(list(moved)),
-            )
+            update(ModelRow)
+            .where(ModelRow.domain_id == domain_pk, ModelRow.model_id == old.model_id)
+            .values(model_id=new.model_id)
         )
-        # Two steps so that swapping paths inside the moved set never hits the unique index.
-        for pk in moved:
-            await self._session.execute(
-                update(NotebookFileRow).where(NotebookFileRow.id == pk).values(path=f"\0{pk}")
+        await self._session.execute(
+            update(ActivityRow)
+            .where(
+                ActivityRow.domain_id == domain_pk,
+                ActivityRow.activity_type == old.activity_type,
+                ActivityRow.activity_id == old.activity_id,
             )
-        for pk, path in moved.items():
-            await self._session.execute(
-                update(NotebookFileRow).where(NotebookFileRow.id == pk).values(path=path)
-            )
-        return [NotebookFileRecord(row.file_id, moved[row.id]) for row in rows]
-
-    async def delete(self, path: str) -> None:
-        """Forget ``path`` and, if it was a directory, everything under it."""
-        await self._session.execute(delete(NotebookFileRow).where(self._under(path)))
+            .values(activity_type=new.activity_type, activity_id=new.activity_id)
+        )
+        await self._session.execute(
+            update(ChatRow)
+            .where(ChatRow.domain_id == domain_pk, ChatRow.chat_id == old.chat_id)
+            .values(chat_id=new.chat_id)
+        )
+        return True

@@ -16,10 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import utcnow
 from .identity_tables import ReconnectTokenRow, UserRow
+from .lineage_tables import ReconnectTokenOriginRow, SessionLineageRow
 from .records import ReconnectTokenRecord, UserRecord
 from .users import record_from_row
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+#: Most earlier sessions :meth:`ReconnectTokenRepository.lineage` returns (newest first): a
+#: resync only ever needs the recent ones, and a tab that reconnected for weeks stays cheap.
+MAX_LINEAGE = 1000
 
 
 def _check_hash(token_hash: str) -> str:
@@ -123,3 +128,44 @@ class ReconnectTokenRepository:
             delete(ReconnectTokenRow).where(ReconnectTokenRow.expires_at <= (now or utcnow()))
         )
         return int(getattr(result, "rowcount", 0))
+
+    # -- session lineage (issue 14) ---------------------------------------------------------
+
+    async def link_session(self, token_hash: str, session_pk: int) -> list[int]:
+        """Record that session ``session_pk`` was opened with this token (issued to it, or
+        presented on a reconnect) and return the chain's *earlier* sessions, newest first.
+
+        Call it in the transaction that opened the session. A token without an origin (new,
+        or issued before lineage existed) makes this session the root of a new chain.
+        Security: the chain says which committed ops a resync hands back as the client's own;
+        only whoever holds the token can extend it.
+        """
+        digest = _check_hash(token_hash)
+        origin = await self._session.get(ReconnectTokenOriginRow, digest)
+        if origin is None:
+            root = session_pk
+            self._session.add(ReconnectTokenOriginRow(token_hash=digest, root_session_id=root))
+        else:
+            root = origin.root_session_id
+        self._session.add(SessionLineageRow(session_id=session_pk, root_session_id=root))
+        await self._session.flush()
+        return await self.lineage(session_pk)
+
+    async def lineage(self, session_pk: int) -> list[int]:
+        """The sessions of ``session_pk``'s chain opened before it, newest first (at most
+        :data:`MAX_LINEAGE`); empty for a session outside any chain."""
+        root = (
+            select(SessionLineageRow.root_session_id)
+            .where(SessionLineageRow.session_id == session_pk)
+            .scalar_subquery()
+        )
+        rows = await self._session.scalars(
+            select(SessionLineageRow.session_id)
+            .where(
+                SessionLineageRow.root_session_id == root,
+                SessionLineageRow.session_id < session_pk,
+            )
+            .order_by(SessionLineageRow.session_id.desc())
+            .limit(MAX_LINEAGE)
+        )
+        return list(rows)

@@ -6,8 +6,12 @@ Alembic's ``env.py`` and the schema-drift test use :data:`metadata` from here.
 from __future__ import annotations
 
 from . import (
+    api_key_tables,  # noqa: F401  (REST API keys)
+    lineage_tables,  # noqa: F401  (reconnect token -> session chain)
     model_tables,  # noqa: F401  (registers the model service's tables)
     notebook_tables,  # noqa: F401  (notebook file ids)
+    schema_tables,  # noqa: F401  (collection JSON schemas)
+    webhook_tables,  # noqa: F401  (model web hooks and their delivery log)
 )
 from .activity_tables import ActivityRow
 from .base import Base

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Final, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -79,6 +79,23 @@ def record_from_row(row: UserRow) -> UserRecord:
         last_login=row.last_login,
         created_at=row.created_at,
     )
+
+
+def _matching(
+    domain_pk: int, fields: Sequence[UserField], value: str, user_types: Iterable[int] | None
+) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a user search (live users of the domain, see ``search``)."""
+    for f in fields:
+        if f not in _COLUMNS:
+            raise ValueError(f"unknown user field {f!r}")
+    terms: list[ColumnElement[bool]] = [UserRow.domain_id == domain_pk, UserRow.deleted.is_(False)]
+    needle = value.lower()
+    if needle:
+        columns = [_COLUMNS[f] for f in (fields or USER_FIELDS)]
+        terms.append(or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns)))
+    if user_types is not None:
+        terms.append(UserRow.user_type.in_([int(UserType(t)) for t in user_types]))
+    return terms
 
 
 class UserRepository:
@@ -282,18 +299,9 @@ class UserRepository:
         """
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("offset and limit must not be negative")
-        for f in (*fields, *([order_field] if order_field else [])):
-            if f not in _COLUMNS:
-                raise ValueError(f"unknown user field {f!r}")
-        columns = [_COLUMNS[f] for f in (fields or USER_FIELDS)]
-        needle = value.lower()
-        stmt = select(UserRow).where(UserRow.domain_id == domain_pk, UserRow.deleted.is_(False))
-        if needle:
-            stmt = stmt.where(
-                or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))
-            )
-        if user_types is not None:
-            stmt = stmt.where(UserRow.user_type.in_([int(UserType(t)) for t in user_types]))
+        if order_field is not None and order_field not in _COLUMNS:
+            raise ValueError(f"unknown user field {order_field!r}")
+        stmt = select(UserRow).where(*_matching(domain_pk, fields, value, user_types))
         order = _COLUMNS[order_field or "username"]
         if ascending:
             stmt = stmt.order_by(order.asc().nulls_last(), UserRow.id.asc())
@@ -303,6 +311,21 @@ class UserRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return [record_from_row(r) for r in await self._session.scalars(stmt)]
+
+    async def count(
+        self,
+        domain_pk: int,
+        fields: Sequence[UserField],
+        value: str,
+        *,
+        user_types: Iterable[int] | None = None,
+    ) -> int:
+        """How many users :meth:`search` finds without paging (a page's ``total``)."""
+        stmt = select(func.count()).select_from(UserRow)
+        total = await self._session.scalar(
+            stmt.where(*_matching(domain_pk, fields, value, user_types))
+        )
+        return int(total or 0)
 
     async def delete(self, pk: int) -> bool:
         """Soft-delete: keeps the row (history still names it), frees the username, records

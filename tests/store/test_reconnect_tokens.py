@@ -9,6 +9,7 @@ from convergence_jupyter.store import (
     Database,
     ReconnectTokenRecord,
     ReconnectTokenRepository,
+    SessionRepository,
     UserRepository,
 )
 
@@ -113,5 +114,40 @@ def test_purge_uses_current_time_by_default(with_db: Any) -> None:
             assert await tokens.find_valid(token_hash("a")) is None
             assert await tokens.find_valid(token_hash("b")) is not None
             assert await tokens.purge_expired() == 1
+
+    with_db(body)
+
+
+def test_sessions_opened_with_one_token_form_a_chain(with_db: Any) -> None:
+    # Issue 14: a reconnect token links each new session to the client's earlier ones; a
+    # second token of the same user (another tab) is another chain.
+    async def body(db: Database) -> None:
+        async with db.transaction() as session:
+            d = await make_domain(session)
+            u = await make_user(session, d, "u")
+            tokens = ReconnectTokenRepository(session)
+            sessions = SessionRepository(session)
+            tab1, tab2 = token_hash("tab-1"), token_hash("tab-2")
+            for h in (tab1, tab2):
+                await tokens.issue(d.pk, u.pk, h, NOW + timedelta(hours=1), now=NOW)
+            opened: dict[str, list[int]] = {tab1: [], tab2: []}
+            for h in (tab1, tab2, tab1, tab1, tab2):
+                pk = (await sessions.open(d.pk, u.pk)).id
+                assert await tokens.link_session(h, pk) == opened[h][::-1]
+                opened[h].append(pk)
+        async with db.transaction(readonly=True) as session:
+            tokens = ReconnectTokenRepository(session)
+            last1, last2 = opened[tab1][-1], opened[tab2][-1]
+            assert await tokens.lineage(last1) == opened[tab1][-2::-1]
+            assert await tokens.lineage(last2) == opened[tab2][-2::-1]
+            assert await tokens.lineage(opened[tab1][0]) == []
+            assert await tokens.lineage(10**9) == []  # outside any chain
+        async with db.transaction() as session:
+            # A revoked token takes its origin with it; its sessions keep their chain.
+            tokens = ReconnectTokenRepository(session)
+            assert await tokens.revoke(tab1) is True
+            assert await tokens.lineage(last1) == opened[tab1][-2::-1]
+            with pytest.raises(ValueError, match="SHA-256"):
+                await tokens.link_session("plaintext", last1)
 
     with_db(body)
