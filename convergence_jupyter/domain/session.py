@@ -38,6 +38,13 @@ class SessionHandle(Protocol):
     def user_pk(self) -> int: ...
 
     @property
+    def lineage(self) -> tuple[str, ...]:
+        """This client's earlier sessions, newest first: the sessions opened with the same
+        reconnect token. A resync treats their committed ops as this session's own; the
+        user alone cannot tell, since one user may have several tabs."""
+        ...
+
+    @property
     def domain(self) -> DomainRef: ...
 
     def send(self, body_name: str, body: Message, *, mentions: Iterable[str] = ()) -> None: ...

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError, Message
 
 from convergence_jupyter.protocol.schema.message_pb2 import ConvergenceMessage
+from convergence_jupyter.protocol.wellformed import malformed_value
 
 BODY_ONEOF = "body"
 
@@ -147,9 +148,17 @@ def decode_client_frame(data: bytes) -> IncomingMessage:
             + ("carry no ids" if kind in (MessageKind.NORMAL, MessageKind.HEARTBEAT) else ""),
             request_id=request_id,
         )
+    body = getattr(envelope, body_name)
+    malformed = malformed_value(body)
+    if malformed is not None:
+        raise ProtocolError(
+            "invalid_message",
+            f"'{body_name}' carries a value the protocol does not allow: {malformed}",
+            request_id=request_id,
+        )
     return IncomingMessage(
         body_name=body_name,
-        body=getattr(envelope, body_name),
+        body=body,
         kind=kind,
         request_id=request_id,
         response_id=response_id,

@@ -35,7 +35,12 @@ from convergence_jupyter.protocol.envelope import (
 )
 from convergence_jupyter.protocol.schema import core_pb2, identity_pb2
 from convergence_jupyter.protocol.values import fill_value_map
-from convergence_jupyter.realtime.limits import ConnectionLimits
+from convergence_jupyter.realtime.limits import (
+    RATE_LIMITED_BODIES,
+    ConnectionLimits,
+    RateLimit,
+    TokenBucket,
+)
 
 if TYPE_CHECKING:
     from convergence_jupyter.realtime.server import RealtimeServer
@@ -50,6 +55,8 @@ CLOSE_GOING_AWAY = 1001
 
 #: How long a refused client may keep its socket before we close it.
 REFUSED_GRACE_SECONDS = 2.0
+#: How long a closed connection lets the message in hand finish before cancelling it.
+HANDLER_GRACE_SECONDS = 10.0
 
 
 class Transport(Protocol):
@@ -95,9 +102,12 @@ class ClientConnection:
         self._loop = asyncio.get_running_loop()
         self._inbox: asyncio.Queue[IncomingMessage] = asyncio.Queue()
         self._worker = self._loop.create_task(self._process_inbox())
+        self._handling = False  # the worker is inside a handler (not waiting on the inbox)
         self._pre_auth_messages = 0
         self._pre_auth_bytes = 0
         self._outstanding_bytes = 0
+        self._buckets: dict[str, TokenBucket] = {}
+        self._refusals: dict[str, int] = {}  # requests refused in a row, per bucket
         self._next_request_id = 0
         self._pending_requests: dict[int, asyncio.Future[IncomingMessage]] = {}
         self._known_sessions: set[str] = set()
@@ -115,6 +125,7 @@ class ClientConnection:
         self._session_id = ""
         self._user: DomainUser | None = None
         self._user_pk = 0
+        self._lineage: tuple[str, ...] = ()
         self._domain: DomainRef | None = None
         self.runtime: DomainRuntime | None = None
 
@@ -132,6 +143,10 @@ class ClientConnection:
     @property
     def user_pk(self) -> int:
         return self._user_pk
+
+    @property
+    def lineage(self) -> tuple[str, ...]:
+        return self._lineage
 
     @property
     def domain(self) -> DomainRef:
@@ -242,7 +257,46 @@ class ClientConnection:
                 request_id=message.request_id,
             )
             return
+        if message.body_name in RATE_LIMITED_BODIES and not self._within_rate(message):
+            return
         self._inbox.put_nowait(message)
+
+    def _within_rate(self, message: IncomingMessage) -> bool:
+        """Charge the sender's token bucket; refuse a request (disconnect a sender that goes
+        on after ``burst`` refusals in a row), disconnect for a message.
+
+        Only this sender is affected. A refused request had no effect, so its error may
+        overtake replies still queued; an operation cannot be refused alone (the client's
+        later operations build on it), so a client flooding operations is disconnected and
+        resyncs when it comes back.
+        """
+        name = RATE_LIMITED_BODIES[message.body_name]
+        now = self._loop.time()
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            limit = getattr(self._limits, name)
+            assert isinstance(limit, RateLimit)
+            bucket = self._buckets[name] = TokenBucket(limit, now)
+        if bucket.take(now):
+            self._refusals.pop(name, None)
+            return True
+        limit = bucket.limit
+        text = (
+            f"rate limit: more than {limit.rate:g} {limit.what} per second "
+            f"(bursts up to {limit.burst}) on this connection"
+        )
+        refused = self._refusals[name] = self._refusals.get(name, 0) + 1
+        if message.kind is MessageKind.REQUEST and refused > limit.burst:
+            # A sender that keeps going after a burst's worth of refusals ignores the retry
+            # hint: a flood, not a burst. It goes; everyone else keeps working.
+            self._fail("rate_limited", f"{text}; disconnected after {refused - 1} refusals")
+        elif message.kind is MessageKind.REQUEST:
+            retry_ms = max(1, round(bucket.retry_after() * 1000))
+            body = _error_body("rate_limited", f"{text}; retry later", {"retryAfterMs": retry_ms})
+            self._write(encode("error", body, response_id=message.request_id))
+        else:
+            self._fail("rate_limited", text)
+        return False
 
     def receive_text(self) -> None:
         self._fail(
@@ -274,10 +328,15 @@ class ClientConnection:
         future.set_result(message)
 
     async def _process_inbox(self) -> None:
-        while True:
+        while self.state is not State.CLOSED:
             message = await self._inbox.get()
             if self.state is State.CLOSED:
                 return
+            if self.state is State.REFUSED:
+                # Queued behind a login that failed: the client has its failure response and
+                # no session to serve it (T6 found these reaching the services unauthenticated).
+                continue
+            self._handling = True
             try:
                 if message.body_name == "connectionRequest":
                     await self._handle_connection_request(message)
@@ -288,6 +347,8 @@ class ClientConnection:
             except Exception:
                 log.exception("unexpected failure handling %s", message.body_name)
                 self._reply_error(message, "unknown", "the server failed to handle this message")
+            finally:
+                self._handling = False
 
     async def _dispatch(self, message: IncomingMessage) -> None:
         assert self.runtime is not None
@@ -355,6 +416,7 @@ class ClientConnection:
         self._session_id = success.session_id
         self._user = success.user
         self._user_pk = success.user_pk
+        self._lineage = success.lineage
         self._domain = success.domain
         self.runtime = success.runtime
         self.state = State.CONNECTED
@@ -444,13 +506,27 @@ class ClientConnection:
         self._handshake_timer.cancel()
         if self._heartbeat_timer is not None:
             self._heartbeat_timer.cancel()
-        self._worker.cancel()
+        if not self._handling:
+            self._worker.cancel()
+        # Otherwise the handler in hand runs to its end (the loop sees CLOSED and stops): a
+        # cancel landing inside a database transaction left SQLite's write lock held and
+        # every later handshake failed on the busy timeout. ``_after_close`` bounds the wait.
         for future in self._pending_requests.values():
             if not future.done():
                 future.cancel()
 
     async def _after_close(self) -> None:
         try:
+            # The worker unwinds first (cancelled if it was idle; else its handler finishes
+            # and any transaction it had open ends), then the services and the server let
+            # go, so that a server stopping right after never closes the loop under it.
+            done, _ = await asyncio.wait([self._worker], timeout=HANDLER_GRACE_SECONDS)
+            if not done:
+                log.warning(
+                    "a handler outlived its closed connection by %s s", HANDLER_GRACE_SECONDS
+                )
+                self._worker.cancel()
+                await asyncio.wait([self._worker])
             if self.runtime is not None and self._session_id:
                 await self.runtime.session_closed(self)
                 await self._server.close_session(self._session_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from convergence_jupyter.auth.authenticator import Authenticator, AuthFailure
+from convergence_jupyter.auth.reconnect_tokens import token_digest
 from convergence_jupyter.domain.runtime import DomainRuntime, ServiceFactory
 from convergence_jupyter.domain.session import DomainRef
 from convergence_jupyter.domain.session_ids import format_session_id, parse_session_id
@@ -18,6 +19,7 @@ from convergence_jupyter.protocol.schema import core_pb2
 from convergence_jupyter.realtime.limits import ConnectionLimits
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.domains import DomainRepository
+from convergence_jupyter.store.reconnect_tokens import ReconnectTokenRepository
 from convergence_jupyter.store.records import DomainRecord
 from convergence_jupyter.store.sessions import SessionRepository
 from convergence_jupyter.store.users import UserRepository
@@ -36,6 +38,8 @@ class SessionOpened:
     domain: DomainRef
     runtime: DomainRuntime
     reconnect_token: str
+    #: The client's earlier sessions (same reconnect token), newest first.
+    lineage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,12 @@ class RealtimeServer:
                 startup() if startup is not None else asyncio.sleep(0)
             )
         await asyncio.shield(self._started)
+
+    @property
+    def started(self) -> bool:
+        """True once the start-up work has finished without an error (readiness)."""
+        task = self._started
+        return task is not None and task.done() and not task.cancelled() and not task.exception()
 
     async def open_session(
         self, connection: ClientConnection, request: core_pb2.ConnectionRequestMessage
@@ -125,6 +135,9 @@ class RealtimeServer:
                 user_agent=connection.user_agent[:255],
                 remote_host=connection.remote_host[:255],
             )
+            earlier = await ReconnectTokenRepository(session).link_session(
+                token_digest(result.reconnect_token), record.id
+            )
         runtime = self.runtime_for(domain)
         return ConnectOutcome(
             success=SessionOpened(
@@ -134,6 +147,7 @@ class RealtimeServer:
                 domain=runtime.domain,
                 runtime=runtime,
                 reconnect_token=result.reconnect_token,
+                lineage=tuple(format_session_id(pk) for pk in earlier),
             )
         )
 
@@ -146,6 +160,10 @@ class RealtimeServer:
                 await SessionRepository(session).close(number)
         except Exception:
             log.exception("could not record the end of session %s", session_id)
+
+    def loaded_runtime(self, domain_pk: int) -> DomainRuntime | None:
+        """The domain's runtime if this process has one (for the REST API's live sessions)."""
+        return self._runtimes.get(domain_pk)
 
     def runtime_for(self, domain: DomainRecord) -> DomainRuntime:
         runtime = self._runtimes.get(domain.pk)
