@@ -6,6 +6,14 @@ ops of other sessions already transformed against this session's earlier ops. A 
 ops are never transformed against each other, which is what makes pipelining (several
 submissions with one context version) work. Pure and synchronous; the live model serialises
 calls and commits.
+
+Memory is bounded (issue 14): history is normally kept back to the oldest context version of
+any tracked session, but a session that only reads never tells us what it has seen, so its
+context version stays at its open. Past ``max_history`` entries the oldest are dropped anyway;
+a session that later submits (or sets a reference) from a context older than what is kept gets
+a :class:`ConcurrencyError` naming the bound, and the model is force-closed for it alone (the
+client reopens it). A reader that has caught up submits from a recent version and never
+notices the bound.
 """
 
 from __future__ import annotations
@@ -51,8 +59,10 @@ class Transformed:
 
 
 class ServerConcurrencyControl:
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, *, max_history: int = 0) -> None:
+        """``max_history``: most history entries kept in memory (0: no bound)."""
         self.version = version
+        self.max_history = max_history
         self._history: list[HistoryEntry] = []
         self._clients: dict[str, ClientState] = {}
 
@@ -134,7 +144,11 @@ class ServerConcurrencyControl:
             )
         first_kept = self._history[0].version if self._history else self.version + 1
         if cv + 1 < first_kept and cv < self.version:
-            raise ConcurrencyError(f"history before version {first_kept} is no longer kept")
+            raise ConcurrencyError(
+                f"context version {context_version} is too old: the server keeps only the"
+                f" operations after version {first_kept - 1} (at most {self.max_history});"
+                " reopen the model"
+            )
         return state, cv
 
     def _path(self, session_id: str, state: ClientState, cv: int) -> list[HistoryEntry]:
@@ -156,6 +170,9 @@ class ServerConcurrencyControl:
         drop = 0
         while drop < len(self._history) and self._history[drop].version <= oldest:
             drop += 1
+        if self.max_history and len(self._history) - drop > self.max_history:
+            # A session that never submits pins history at its open: cut it loose (see above).
+            drop = len(self._history) - self.max_history
         if drop:
             del self._history[:drop]
         for state in self._clients.values():

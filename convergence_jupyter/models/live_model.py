@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -32,9 +33,22 @@ from convergence_jupyter.models.concurrency import (
     ServerConcurrencyControl,
     Transformed,
 )
-from convergence_jupyter.models.persistence import ModelPersistence, PendingOperation
+from convergence_jupyter.models.limits import (
+    LimitExceeded,
+    ModelLimits,
+    check_strings,
+    growth_bound,
+)
+from convergence_jupyter.models.persistence import (
+    ModelPersistence,
+    PendingOperation,
+    snapshot_bytes,
+    snapshot_to_json,
+)
 from convergence_jupyter.models.references import InvalidReferenceEvent, ReferenceStore
 from convergence_jupyter.models.resync import ReplayOp, plan_replay
+from convergence_jupyter.models.schema import CollectionSchema, SchemaViolation
+from convergence_jupyter.models.schema_guard import check_applied
 from convergence_jupyter.protocol.envelope import encode
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import ModelRecord, PermissionFlags
@@ -169,10 +183,12 @@ class LiveModel:
         *,
         on_unload: Callable[[LiveModel], None],
         load_replay: Callable[[int, int], Awaitable[list[ReplayOp]]],
-        gone: Callable[[str], bool] = lambda session_id: False,
         ensure_known: Callable[[list[str]], Awaitable[None]],
         on_forced: Callable[[Member], None] = lambda member: None,
         idle_seconds: float = 10.0,
+        limits: ModelLimits | None = None,
+        on_committed: Callable[[LiveModel], None] | None = None,
+        schema: CollectionSchema | None = None,
     ) -> None:
         self.pk = record.pk
         self.model_id = record.model_id
@@ -181,22 +197,32 @@ class LiveModel:
         self.modified_at = record.modified_at
         self.ephemeral = record.ephemeral
         self.tree = tree
-        self.cc = ServerConcurrencyControl(record.version)
+        self._limits = limits or ModelLimits()
+        #: The collection's schema (None: free-form); every op is checked against it before it
+        #: is committed. Replaced inside the serializer when the collection's schema changes.
+        self.schema = schema
+        self.cc = ServerConcurrencyControl(record.version, max_history=self._limits.max_history)
+        #: Exact snapshot bytes at the last commit, and an upper bound of what was applied since
+        #: (models/limits.py): the tree is serialised only when the sum nears the size limit.
+        self._size = snapshot_bytes(record.data)
+        self._growth = 0
         self.members: dict[str, Member] = {}
         self.references = ReferenceStore()
         self.closed = False
         self._persistence = persistence
         self._on_unload = on_unload
         self._load_replay = load_replay
-        #: Whether a session id belongs to no live session (a reconnected client's old one).
-        self._gone = gone
         self._ensure_known = ensure_known
         #: Tells the service that a member was removed by the server (forget its resource id).
         self._forced = on_forced
         self._idle_seconds = idle_seconds
+        #: Told (via call_soon, never inside the commit path) after each successful commit:
+        #: the lifecycle observer (web hooks) hangs off it.
+        self._on_committed = on_committed
         self._mailbox: collections.deque[Submission | Command | None] = collections.deque()
         self._wakeup = asyncio.Event()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._pins = 0
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -244,6 +270,10 @@ class LiveModel:
     async def _run(self) -> None:
         while True:
             if not self._mailbox:
+                if not self.members and self._idle_timer is None:
+                    # Also a model loaded without any open (a notebook session call, a server
+                    # read or op, a refused open) is unloaded once it has been idle long enough.
+                    self._maybe_idle()
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
@@ -326,9 +356,20 @@ class LiveModel:
             try:
                 op = ot.preprocess(self.tree, sub.op)
                 transformed = self.cc.transform(sub.session_id, sub.context_version, op)
-                final = ot.normalize_incoming(transformed.op)
+                # Again after the transform: it may have turned a compound's part that
+                # creates a value into a no-op, and a later part editing that value must
+                # follow (found by tests/client/test_differential.py).
+                final = ot.normalize_incoming(ot.preprocess(self.tree, transformed.op))
                 applied = ot.apply(self.tree, final)
-            except (ot.InvalidOperationError, ConcurrencyError) as exc:
+                applied = self._check_limits(final, applied)
+                self._check_schema(applied)
+            except SchemaViolation as exc:
+                member.failed = True
+                failures.append(
+                    (member, ForceCloseCode.ERROR_APPLYING_OPERATION, "schema_violation", str(exc))
+                )
+                continue
+            except (ot.InvalidOperationError, ConcurrencyError, LimitExceeded) as exc:
                 member.failed = True
                 failures.append(
                     (
@@ -351,12 +392,13 @@ class LiveModel:
             )
         if pending:
             try:
-                await self._persistence.commit(base, pending, self.tree.root)
+                self._stored_size(await self._persistence.commit(base, pending, self.tree.root))
             except Exception:
                 log.exception("model %s: commit failed; closing the model", self.model_id)
                 self._fail_all("the server could not store an operation")
                 return
             self.modified_at = pending[-1].timestamp
+            self._committed()
         for d in done:
             self._deliver(d)
         for member, code, error_code, reason in failures:
@@ -364,6 +406,58 @@ class LiveModel:
                 continue
             member.session.send_error(error_code, reason, {"modelId": self.model_id})
             self._force_close(member, code, reason)
+
+    def _committed(self) -> None:
+        if self._on_committed is not None:
+            asyncio.get_running_loop().call_soon(self._on_committed, self)
+
+    def _check_limits(self, op: ot.Operation, applied: ot.AppliedOperation) -> ot.AppliedOperation:
+        """(Right after ``applied`` changed the tree.) Raise :class:`LimitExceeded` if the op
+        makes a string or the model grow past its limit, after undoing it (the tree is as before
+        the op). A model or string already past a limit (say, the limit was lowered) can still
+        be edited by ops that do not make it grow. Returns the op's applied form."""
+        try:
+            check_strings(self._limits, self.tree, applied)
+        except LimitExceeded:
+            self._undo(applied)
+            raise
+        limit = self._limits.max_model_bytes
+        if not limit:
+            return applied
+        bound = growth_bound(op)
+        if self._size + self._growth + bound <= limit:
+            self._growth += bound
+            return applied
+        after = snapshot_bytes(snapshot_to_json(self.tree.root))
+        if after > limit:
+            # Past the limit: what decides is whether this op made the model larger.
+            self._undo(applied)
+            before = snapshot_bytes(snapshot_to_json(self.tree.root))
+            self._size, self._growth = before, 0
+            if after > before:
+                raise LimitExceeded(
+                    f"the model would be {after} bytes; the limit is {limit}"
+                ) from None
+            applied = ot.apply(self.tree, op)
+        self._size, self._growth = after, 0
+        return applied
+
+    def _check_schema(self, applied: ot.AppliedOperation) -> None:
+        """(Right after ``applied`` changed the tree.) Raise :class:`SchemaViolation` if the
+        subtrees the op changed break the collection's schema, after undoing the op: the
+        live tree served as the scratch view, nothing of the op is stored or sent."""
+        if self.schema is None:
+            return
+        violation = check_applied(self.schema, self.tree, applied)
+        if violation is not None:
+            self._undo(applied)
+            raise violation
+
+    def _undo(self, applied: ot.AppliedOperation) -> None:
+        ot.apply(self.tree, ot.as_operation(ot.invert(applied)))
+
+    def _stored_size(self, size: int) -> None:
+        self._size, self._growth = size, 0
 
     def _deliver(self, d: _Done) -> None:
         stamp = wire.datetime_to_timestamp(d.timestamp)
@@ -411,22 +505,29 @@ class LiveModel:
         """(Inside the serializer.) Apply an op that trusted server code built on the tree as it
         is now (so it needs no transform), store it, and send it to every member as a remote
         op of ``session_id``; returns the new version. An op that does not fit the tree raises
-        ``InvalidOperationError`` and changes nothing."""
+        ``InvalidOperationError`` and one that breaks the collection's schema raises
+        :class:`SchemaViolation`; both change nothing."""
         base = self.cc.version
         final = ot.normalize_incoming(ot.preprocess(self.tree, op))
         applied = ot.apply(self.tree, final)
+        self._check_schema(applied)
         version = self.cc.commit(Transformed(session_id, base, final, []), final)
         now = datetime.now(UTC)
         self.references.apply(applied)
         try:
-            await self._persistence.commit(
-                base, [PendingOperation(version, now, session_id, 0, None, applied)], self.tree.root
+            self._stored_size(
+                await self._persistence.commit(
+                    base,
+                    [PendingOperation(version, now, session_id, 0, None, applied)],
+                    self.tree.root,
+                )
             )
         except Exception:
             log.exception("model %s: commit failed; closing the model", self.model_id)
             self._fail_all("the server could not store an operation")
             raise
         self.modified_at = now
+        self._committed()
         stamp = wire.datetime_to_timestamp(now)
         op_wire = wire.operation_to_wire(final)
         self._fan_out(
@@ -532,8 +633,22 @@ class LiveModel:
             self._mailbox.append(None)
             self._wakeup.set()
 
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Keep the model loaded while a caller awaits look-ups before its next command (an
+        open's permission check): a member-less model's idle timer must not win that race."""
+        self._pins += 1
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        try:
+            yield
+        finally:
+            self._pins -= 1
+            self._maybe_idle()
+
     def _maybe_idle(self) -> None:
-        if self.members or self.closed:
+        if self.members or self.closed or self._pins:
             return
         loop = asyncio.get_running_loop()
         if self._idle_timer is not None:
@@ -542,7 +657,7 @@ class LiveModel:
 
     def _idle_check(self) -> None:
         self._idle_timer = None
-        if not self.members and not self._mailbox and not self.closed:
+        if not self.members and not self._mailbox and not self.closed and not self._pins:
             self.unload()
 
     def _broadcast_except(
@@ -606,12 +721,7 @@ class LiveModel:
         if since == current:
             return current
         ops = await self._load_replay(since + 1, current)
-        plan = plan_replay(
-            since,
-            ops,
-            session.user_pk,
-            lambda s: s not in self.members and self._gone(s),
-        )
+        plan = plan_replay(since, ops, frozenset(session.lineage))
         await self._ensure_known([o.session_id for o, own in plan.replay if not own])
         for op, own in plan.replay:
             stamp = wire.datetime_to_timestamp(op.timestamp)
@@ -731,6 +841,7 @@ class LiveModel:
                         current.type, None, ot.existing_elements(self.tree, current.values)
                     )
                 if kind == "share":
+                    self._check_reference_count(session_id)
                     self.references.share(ref_key, current or ref.cleared())
                     if current is None:
                         return
@@ -754,6 +865,14 @@ class LiveModel:
                 self._send_reference(member, "referenceUnshared", key, value_id, None)
         except (InvalidReferenceEvent, ConcurrencyError) as exc:
             self._force_close(member, ForceCloseCode.INVALID_REFERENCE_EVENT, str(exc))
+
+    def _check_reference_count(self, session_id: str) -> None:
+        limit = self._limits.max_references
+        held = sum(1 for shared in self.references if shared.session_id == session_id)
+        if limit and held >= limit:
+            raise InvalidReferenceEvent(
+                f"this session already shares {held} references in this model (limit {limit})"
+            )
 
     def _send_reference(
         self,

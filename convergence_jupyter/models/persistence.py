@@ -7,7 +7,9 @@ log. The cost is one snapshot write per batch, not per op, because batches grow 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +17,15 @@ from datetime import datetime
 from convergence_jupyter import ot
 from convergence_jupyter.models.wire import applied_to_json
 from convergence_jupyter.store.database import Database
+from convergence_jupyter.store.errors import is_lock_timeout
 from convergence_jupyter.store.models import NewOperation, commit_operations
+
+log = logging.getLogger(__name__)
+
+#: Pauses between further attempts when SQLite's busy timeout ran out (another writer held the
+#: lock that long). A lock timeout wrote nothing, so trying again is safe; closing the model
+#: for everyone over a slow neighbour is the last resort.
+LOCK_RETRY_DELAYS = (0.1, 0.5, 2.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,11 @@ class PendingOperation:
 
 def snapshot_to_json(root: ot.ObjectValue) -> str:
     return json.dumps(ot.value_to_json(root), separators=(",", ":"), ensure_ascii=False)
+
+
+def snapshot_bytes(snapshot: str) -> int:
+    """UTF-8 length of a snapshot without encoding it when it is ASCII (the common case)."""
+    return len(snapshot) if snapshot.isascii() else len(snapshot.encode("utf-8"))
 
 
 def snapshot_from_json(text: str) -> ot.ObjectValue:
@@ -48,10 +63,9 @@ class ModelPersistence:
 
     async def commit(
         self, base_version: int, ops: Sequence[PendingOperation], root: ot.ObjectValue
-    ) -> None:
-        """Append ``ops`` (versions base+1...) and store the snapshot; raises on any failure."""
-        if not ops:
-            return
+    ) -> int:
+        """Append ``ops`` (versions base+1...) and store the snapshot; raises on any failure.
+        Returns the snapshot's size in UTF-8 bytes (the model size limit counts these)."""
         rows = [
             NewOperation(
                 version=o.version,
@@ -64,4 +78,19 @@ class ModelPersistence:
             for o in ops
         ]
         data = snapshot_to_json(root)
-        await commit_operations(self._db, self._pk, base_version, rows, data)
+        if rows:
+            for delay in (*LOCK_RETRY_DELAYS, None):
+                try:
+                    await commit_operations(self._db, self._pk, base_version, rows, data)
+                    break
+                except Exception as exc:
+                    if delay is None or not is_lock_timeout(exc):
+                        raise
+                    log.warning(
+                        "model pk %s: the database stayed locked past the busy timeout; "
+                        "retrying the commit in %.1f s",
+                        self._pk,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+        return snapshot_bytes(data)

@@ -13,17 +13,16 @@ are therefore not replayed: the version we announce stops before them, the clien
 them, and the server answers each resend with the ack of the already committed op (the
 (client, sequence number) de-duplication of P2).
 
-A client's own ops are recognised by user and sequence number: ops of this user from
-sessions that are gone (the client's earlier connections) whose sequence numbers run on
-without a gap, as the client's per-model numbering does across reconnects. When two lost
-clients of one user interleave, the run has gaps; we then claim nothing, and the replay is
-the plain one of protocol §2.3.
+A client's own ops are recognised by session lineage (issue 14): the ops committed by the
+sessions this client went through before, i.e. the sessions opened with its reconnect token
+(``SessionHandle.lineage``). Other sessions of the same user (another tab) are other clients:
+their ops are replayed as remote ops like anyone else's, so two tabs of one user that lost
+their sockets together both resync exactly.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,16 +49,11 @@ class ReplayPlan:
     trailing: list[ReplayOp]
 
 
-def plan_replay(
-    since: int, ops: Sequence[ReplayOp], user_pk: int, gone: Callable[[str], bool]
-) -> ReplayPlan:
-    """Plan the replay of ``ops`` (versions since+1 ... current, in order) to a client of
-    ``user_pk`` that last saw version ``since``; ``gone(session_id)`` says a session is over."""
-    own = [o for o in ops if o.user_pk == user_pk and o.sequence_number > 0 and gone(o.session_id)]
-    seqs = [o.sequence_number for o in own]
-    if any(b != a + 1 for a, b in itertools.pairwise(seqs)):
-        own = []
-    mine = {o.version for o in own}
+def plan_replay(since: int, ops: Sequence[ReplayOp], lineage: Collection[str]) -> ReplayPlan:
+    """Plan the replay of ``ops`` (versions since+1 ... current, in order) to a client that last
+    saw version ``since`` and whose earlier sessions are ``lineage``. Server ops (sequence
+    number 0) are never a client's own."""
+    mine = {o.version for o in ops if o.sequence_number > 0 and o.session_id in lineage}
     reply_version = max((o.version for o in ops if o.version not in mine), default=since)
     return ReplayPlan(
         reply_version=reply_version,

@@ -9,10 +9,11 @@ and deletion run here against the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -30,6 +31,8 @@ from convergence_jupyter.identity.records import domain_user
 from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
 from convergence_jupyter.models import history, wire
 from convergence_jupyter.models.concurrency import ConcurrencyError
+from convergence_jupyter.models.lifecycle import ModelInitFailed, ModelLifecycleObserver, ModelRef
+from convergence_jupyter.models.limits import ModelLimits, check_new_model, check_open_count
 from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
 from convergence_jupyter.models.permissions import (
     CREATOR,
@@ -43,7 +46,9 @@ from convergence_jupyter.models.persistence import (
 )
 from convergence_jupyter.models.query import QueryError, run_query
 from convergence_jupyter.models.resync import ReplayOp
+from convergence_jupyter.models.schema import CollectionSchema, SchemaViolation
 from convergence_jupyter.protocol.schema import model_pb2 as pb
+from convergence_jupyter.store.collection_schemas import CollectionSchemaRepository
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.domains import DomainRepository
 from convergence_jupyter.store.errors import AlreadyExists
@@ -67,6 +72,14 @@ _SLOW_RESYNC_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
+class NonConforming:
+    """A model that does not conform to its collection's (new) schema, and the first reason."""
+
+    model_id: str
+    violation: SchemaViolation
+
+
+@dataclass(frozen=True, slots=True)
 class _Access:
     model: ModelRecord
     collection: CollectionRecord
@@ -75,18 +88,29 @@ class _Access:
 
 class ModelService(ServiceBase):
     def __init__(
-        self, runtime: DomainRuntime, database: Database, *, idle_seconds: float = 10.0
+        self,
+        runtime: DomainRuntime,
+        database: Database,
+        *,
+        idle_seconds: float = 10.0,
+        limits: ModelLimits | None = None,
+        lifecycle: ModelLifecycleObserver | None = None,
     ) -> None:
         self._runtime = runtime
         self._db = database
         self._domain_pk = runtime.domain.pk
         self._idle_seconds = idle_seconds
+        self._limits = limits or ModelLimits()
+        #: Told about missing, changed and unloading models (web hooks); see models/lifecycle.py.
+        self._lifecycle = lifecycle
         self._live: dict[str, LiveModel] = {}
         self._loading: dict[str, asyncio.Future[LiveModel | None]] = {}
         #: session id -> resource id -> model id
         self._resources: dict[str, dict[int, str]] = {}
         self._next_resource: dict[str, int] = {}
         self._closed_sessions: set[str] = set()
+        #: collection pk -> (schema text, parsed schema): parsed once, not per model load.
+        self._schemas: dict[int, tuple[str, CollectionSchema]] = {}
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -123,9 +147,12 @@ class ModelService(ServiceBase):
         try:
             async with self._db.transaction(readonly=True) as tx:
                 record = await ModelRepository(tx).get(self._domain_pk, model_id)
+                schema = None
+                if record is not None:
+                    schema = await self._schema_in(tx, record.collection_pk)
             result: LiveModel | None = None
             if record is not None:
-                result = self._make_live(record)
+                result = self._make_live(record, schema)
                 self._live[model_id] = result
             future.set_result(result)
             return result
@@ -136,7 +163,19 @@ class ModelService(ServiceBase):
         finally:
             self._loading.pop(model_id, None)
 
-    def _make_live(self, record: ModelRecord) -> LiveModel:
+    async def _schema_in(self, tx: AsyncSession, collection_pk: int) -> CollectionSchema | None:
+        text = await CollectionSchemaRepository(tx).get(collection_pk)
+        if text is None:
+            self._schemas.pop(collection_pk, None)
+            return None
+        cached = self._schemas.get(collection_pk)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        schema = CollectionSchema.from_json(text)
+        self._schemas[collection_pk] = (text, schema)
+        return schema
+
+    def _make_live(self, record: ModelRecord, schema: CollectionSchema | None = None) -> LiveModel:
         tree = ot.ModelTree(snapshot_from_json(record.data))
         pk = record.pk
 
@@ -156,15 +195,29 @@ class ModelService(ServiceBase):
             ModelPersistence(self._db, pk),
             on_unload=self._unloaded,
             load_replay=load_replay,
-            gone=lambda session_id: session_id not in self._runtime.sessions,
             ensure_known=self._runtime.directory.ensure_known,
             on_forced=self._forget_member,
             idle_seconds=self._idle_seconds,
+            limits=self._limits,
+            on_committed=self._committed if self._lifecycle is not None else None,
+            schema=schema,
         )
+
+    def _ref(self, collection_id: str, model_id: str) -> ModelRef:
+        domain = self._runtime.domain
+        return ModelRef(domain.pk, domain.namespace, domain.name, collection_id, model_id)
+
+    def _committed(self, live: LiveModel) -> None:
+        if self._lifecycle is not None:
+            ref = self._ref(live.collection_id, live.model_id)
+            self._lifecycle.model_changed(ref, live.version)
 
     def _unloaded(self, live: LiveModel) -> None:
         if self._live.get(live.model_id) is live:
             del self._live[live.model_id]
+        if self._lifecycle is not None:
+            ref = self._ref(live.collection_id, live.model_id)
+            asyncio.get_running_loop().call_soon(self._lifecycle.model_unloading, ref)
 
     def _forget_member(self, member: Member) -> None:
         self._resources.get(member.session.session_id, {}).pop(member.resource_id, None)
@@ -246,6 +299,7 @@ class ModelService(ServiceBase):
         sid = session.session_id
         if model_id in self._resources.get(sid, {}).values():
             raise ServiceError("model_already_open", f"model '{model_id}' is already open")
+        check_open_count(self._limits, len(self._resources.get(sid, {})))
         for _ in range(_ATTEMPTS):
             live = await self._get_live(model_id)
             if live is None:
@@ -255,11 +309,12 @@ class ModelService(ServiceBase):
                     )
                 await self._auto_create(session, model_id, body.autoCreateId.value)
                 continue
-            access = await self._access(session, model_id)
-            if not access.permissions.read:
-                raise ServiceError("unauthorized", "no read permission on this model")
-            async with self._db.transaction() as tx:
-                prefix = await ModelRepository(tx).next_value_prefix(access.model.pk)
+            with live.pinned():
+                access = await self._access(session, model_id)
+                if not access.permissions.read:
+                    raise ServiceError("unauthorized", "no read permission on this model")
+                async with self._db.transaction() as tx:
+                    prefix = await ModelRepository(tx).next_value_prefix(access.model.pk)
             resource_id = self._alloc_resource(session, model_id)
             perms = access.permissions
             try:
@@ -300,12 +355,23 @@ class ModelService(ServiceBase):
         )
         if not isinstance(config, pb.AutoCreateModelConfigResponseMessage):
             raise ServiceError("invalid_message", "expected a modelAutoCreateConfigResponse")
+        data = config.data if config.HasField("data") else None
+        if self._lifecycle is not None and await self._may_create_in(session, config.collection):
+            # The collection's init web hook, if any, is the system of record: its data wins.
+            try:
+                initial = await self._lifecycle.model_missing(
+                    self._ref(config.collection, model_id)
+                )
+            except ModelInitFailed as exc:
+                raise ServiceError("model_initialization_failed", str(exc)) from None
+            if initial is not None:
+                data = wire.object_to_wire(initial)
         try:
             await self._create_model(
                 session,
                 collection_id=config.collection,
                 model_id=model_id,
-                data=config.data if config.HasField("data") else None,
+                data=data,
                 override_world=config.overridePermissions,
                 world=config.worldPermissions if config.HasField("worldPermissions") else None,
                 user_permissions=list(config.userPermissions),
@@ -314,6 +380,18 @@ class ModelService(ServiceBase):
         except ServiceError as exc:
             if exc.code != "model_already_exists":
                 raise
+
+    async def _may_create_in(self, session: SessionHandle, collection_id: str) -> bool:
+        """Whether the session may create models in this existing collection: only then is an
+        init web hook asked, so nobody else can make the server call out (a missing
+        collection has no hooks)."""
+        if not collection_id:
+            return False
+        async with self._db.transaction(readonly=True) as tx:
+            collection = await CollectionRepository(tx).get(self._domain_pk, collection_id)
+            return collection is not None and await may_create(
+                tx, collection, session.user, session.user_pk
+            )
 
     async def _close(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.CloseRealtimeModelRequestMessage)
@@ -383,6 +461,8 @@ class ModelService(ServiceBase):
             ot.ModelTree(root)
         except (ValueError, ot.InvalidOperationError) as exc:
             raise ServiceError("invalid_model_creation_data", str(exc)) from None
+        snapshot = snapshot_to_json(root)
+        check_new_model(self._limits, root, snapshot)
         async with self._db.transaction() as tx:
             collections = CollectionRepository(tx)
             collection = await collections.get(self._domain_pk, collection_id)
@@ -397,13 +477,17 @@ class ModelService(ServiceBase):
                 collection = await collections.ensure(self._domain_pk, collection_id)
             if not await may_create(tx, collection, session.user, session.user_pk):
                 raise ServiceError("unauthorized", "no permission to create models here")
+            schema = await self._schema_in(tx, collection.pk)
+            violation = None if schema is None else schema.validate_document(ot.to_plain(root))
+            if violation is not None:
+                raise ServiceError("schema_violation", str(violation), violation.as_dict())
             models = ModelRepository(tx)
             try:
                 record = await models.create(
                     self._domain_pk,
                     collection,
                     model_id,
-                    snapshot_to_json(root),
+                    snapshot,
                     created_at=created_at,
                     override_world=override_world,
                     world=wire.permissions_from_wire(world) if world is not None else None,
@@ -511,11 +595,13 @@ class ModelService(ServiceBase):
         sid = session.session_id
         if model_id in self._resources.get(sid, {}).values():
             raise ServiceError("model_already_open", f"model '{model_id}' is already open")
+        check_open_count(self._limits, len(self._resources.get(sid, {})))
         for _ in range(_ATTEMPTS):
             live = await self._get_live(model_id)
             if live is None:
                 raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
-            access = await self._access(session, model_id)
+            with live.pinned():
+                access = await self._access(session, model_id)
             if not access.permissions.read:
                 raise ServiceError("unauthorized", "no read permission on this model")
             resource_id = self._alloc_resource(session, model_id)
@@ -619,6 +705,12 @@ class ModelService(ServiceBase):
 
     # -- trusted server-side access (used by notebooks/) ---------------------------------------
 
+    @property
+    def limits(self) -> ModelLimits:
+        """The model size and string bounds clients are held to; server-side writers (REST)
+        check new data against them before they write."""
+        return self._limits
+
     def live_version(self, model_id: str) -> tuple[int, int] | None:
         """``(version, members)`` of a loaded model; None if it is not loaded."""
         live = self._live.get(model_id)
@@ -652,8 +744,9 @@ class ModelService(ServiceBase):
             live = await self._get_live(model_id)
             if live is None:
                 raise ServiceError("model_not_found", f"no model '{model_id}'", {"id": model_id})
-            async with self._db.transaction() as tx:
-                prefix = _base36(await ModelRepository(tx).next_value_prefix(live.pk))
+            with live.pinned():
+                async with self._db.transaction() as tx:
+                    prefix = _base36(await ModelRepository(tx).next_value_prefix(live.pk))
             try:
                 return await live.call_async(
                     partial(_server_operation, live, session_id, build, prefix)
@@ -661,6 +754,107 @@ class ModelService(ServiceBase):
             except ModelGone:
                 continue
         raise ServiceError("unknown", f"model '{model_id}' could not be changed; try again")
+
+    async def collection_schema(self, collection_pk: int) -> CollectionSchema | None:
+        """The collection's schema, for server-side writers (REST create and import)."""
+        async with self._db.transaction(readonly=True) as tx:
+            return await self._schema_in(tx, collection_pk)
+
+    async def set_collection_schema(
+        self, collection: CollectionRecord, schema: CollectionSchema | None
+    ) -> list[NonConforming]:
+        """Store the collection's schema (None: remove it), hand it to its loaded models and
+        report every model that does not conform to it. The change is not refused for them
+        (their data stays as it is, their next ops are checked); the report says which ones
+        need fixing, so nothing breaks silently. Loaded models are checked as they are now,
+        inside their serializer, the others from their stored snapshot."""
+        async with self._db.transaction() as tx:
+            await CollectionSchemaRepository(tx).set(
+                collection.pk, None if schema is None else schema.to_json()
+            )
+        if schema is None:
+            self._schemas.pop(collection.pk, None)
+        else:
+            self._schemas[collection.pk] = (schema.to_json(), schema)
+        # A load that began before the schema was stored may have read the old one: let it
+        # finish, so the loop below hands the new schema to it too.
+        for loading in list(self._loading.values()):
+            with contextlib.suppress(Exception):
+                await asyncio.shield(loading)
+        report: dict[str, SchemaViolation | None] = {}
+        for live in list(self._live.values()):
+            if live.collection_id != collection.collection_id or live.closed:
+                continue
+
+            def install(live: LiveModel = live) -> SchemaViolation | None:
+                live.schema = schema
+                return (
+                    None
+                    if schema is None
+                    else schema.validate_document(ot.to_plain(live.tree.root))
+                )
+
+            try:
+                report[live.model_id] = await live.call(install)
+            except ModelGone:
+                continue
+        if schema is None:
+            return []
+        async with self._db.transaction(readonly=True) as tx:
+            stored = await ModelRepository(tx).in_collection(collection.pk)
+        for record in stored:
+            if record.model_id not in report:
+                data = ot.to_plain(snapshot_from_json(record.data))
+                report[record.model_id] = schema.validate_document(data)
+        return [
+            NonConforming(model_id, violation)
+            for model_id, violation in sorted(report.items())
+            if violation is not None
+        ]
+
+    async def delete_model(self, model_id: str) -> bool:
+        """Delete a model as the server (REST): the stored rows first, then every open session
+        is force-closed with the "deleted" code, exactly as after a client's delete request.
+        False if there was no such model."""
+        async with self._db.transaction() as tx:
+            models = ModelRepository(tx)
+            record = await models.get(self._domain_pk, model_id)
+            if record is None:
+                return False
+            await models.delete(record.pk)
+        await self.models_deleted([model_id])
+        return True
+
+    async def models_deleted(self, model_ids: Iterable[str]) -> None:
+        """Models whose rows the caller has deleted (e.g. with their collection): close them
+        for their sessions with the "deleted" code."""
+        for model_id in model_ids:
+            live = self._live.get(model_id)
+            if live is not None and not live.closed:
+                try:
+                    await live.call(live.delete)
+                except ModelGone:
+                    pass
+
+    async def permissions_changed(self, model_ids: Iterable[str] | None = None) -> None:
+        """Grants changed outside a session (REST): re-resolve the members of these loaded
+        models (None: all, after a collection's grants changed); those who lost read access
+        are force-closed, the others told their new permissions."""
+        wanted = set(self._live) if model_ids is None else set(model_ids)
+        for model_id in wanted:
+            live = self._live.get(model_id)
+            if live is not None and not live.closed:
+                await self._refresh_permissions(live)
+
+    async def _refresh_permissions(self, live: LiveModel) -> None:
+        async def refresh() -> None:
+            resolved = await self._resolve_members(live)
+            live.update_permissions(lambda m: resolved.get(m.session.session_id, m.permissions))
+
+        try:
+            await live.call_async(refresh)
+        except ModelGone:
+            pass
 
     # -- history and queries -----------------------------------------------------------------
 

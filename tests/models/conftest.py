@@ -14,9 +14,11 @@ import pytest
 from database_backends import BACKENDS, database_url
 from google.protobuf.message import Message
 
+from convergence_jupyter import ot
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.domain.session import DomainRef
 from convergence_jupyter.domain.users import DomainUser, DomainUserId, UserType
+from convergence_jupyter.models import wire
 from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.protocol.schema.message_pb2 import ConvergenceMessage
@@ -34,6 +36,8 @@ class FakeSession:
     user: DomainUser
     user_pk: int
     domain: DomainRef
+    #: Earlier sessions of this client, newest first (what a reconnect token links).
+    lineage: tuple[str, ...] = ()
     sent: list[tuple[str, Message]] = field(default_factory=list)
     #: The bytes of every frame that arrived already encoded, with its body name.
     encoded: list[tuple[str, bytes]] = field(default_factory=list)
@@ -91,6 +95,20 @@ class World:
         handler = self.runtime.handler_for(body_name)
         assert handler is not None
         return await handler(session, body)
+
+
+async def submit(w: World, s: FakeSession, rid: int, seq: int, cv: int, op: ot.Operation) -> None:
+    """Send one operation from ``s`` as a client would."""
+    await w.request(
+        s,
+        "operationSubmission",
+        pb.OperationSubmissionMessage(
+            resourceId=rid,
+            sequenceNumber=seq,
+            contextVersion=cv,
+            operation=wire.operation_to_wire(op),
+        ),
+    )
 
 
 RunWorld = Callable[..., Any]

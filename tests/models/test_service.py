@@ -16,7 +16,7 @@ from convergence_jupyter.models.persistence import ModelPersistence
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import ModelRepository
 
-from .conftest import FakeSession, RunWorld, World
+from .conftest import FakeSession, RunWorld, World, submit
 
 ROOT = ot.ObjectValue(
     "@:0", {"text": ot.StringValue("@:1", "hello"), "n": ot.DoubleValue("@:2", 0)}
@@ -39,19 +39,6 @@ async def open_model(
     assert name == "openRealTimeModelResponse"
     await asyncio.sleep(0)  # the connection writes the reply, then held frames flow
     return reply
-
-
-async def submit(w: World, s: FakeSession, rid: int, seq: int, cv: int, op: ot.Operation) -> None:
-    await w.request(
-        s,
-        "operationSubmission",
-        pb.OperationSubmissionMessage(
-            resourceId=rid,
-            sequenceNumber=seq,
-            contextVersion=cv,
-            operation=wire.operation_to_wire(op),
-        ),
-    )
 
 
 async def settle(w: World, model_id: str = "m1") -> None:
