@@ -27,6 +27,8 @@ from convergence_jupyter.store.permissions import GrantTarget, PermissionReposit
 DEFAULT_WORLD_PERMISSIONS = ("join", "set_state", "view_state")
 MAX_ID_LENGTH = 255
 MAX_STATE_KEYS = 1000
+#: Default bound on the activities one session has joined at once (the app passes its setting).
+DEFAULT_MAX_JOINED_PER_SESSION = 256
 
 
 def _key(activity_type: str, activity_id: str) -> ActivityKey:
@@ -46,11 +48,18 @@ class ActivityService(ServiceBase):
     valid_permissions = ACTIVITY_PERMISSIONS
     manage_permission = "manage"
 
-    def __init__(self, runtime: DomainRuntime, database: Database) -> None:
+    def __init__(
+        self,
+        runtime: DomainRuntime,
+        database: Database,
+        *,
+        max_joined_per_session: int = DEFAULT_MAX_JOINED_PER_SESSION,
+    ) -> None:
         self._runtime = runtime
         self._db = database
         self._domain_pk = runtime.domain.pk
         self._perms = PermissionResolver(database, self._domain_pk, ACTIVITY_PERMISSIONS)
+        self._max_joined = max_joined_per_session
         self._joined: dict[ActivityKey, JoinedActivity] = {}
         #: session id -> resource id -> activity; resource ids are per connection.
         self._resources: dict[str, dict[int, ActivityKey]] = {}
@@ -188,6 +197,13 @@ class ActivityService(ServiceBase):
                 raise ServiceError(
                     "activity_already_joined", f"this session already joined '{key[0]}/{key[1]}'"
                 )
+            if len(self._resources.get(session.session_id, {})) >= self._max_joined:
+                raise ServiceError(
+                    "limit_exceeded",
+                    f"a session may have joined at most {self._max_joined} activities at once; "
+                    "leave one first",
+                    {"limit": self._max_joined},
+                )
             record = await self._find(key)
             if record is None:
                 if not body.HasField("autoCreateData"):
@@ -277,6 +293,29 @@ class ActivityService(ServiceBase):
             )
             fill_value_map(out.set, set_)
             other.session.send("activityStateUpdated", out, mentions=[session.session_id])
+
+    # -- trusted server-side access (used by rest/) ---------------------------------------------
+
+    def participants(self, activity_type: str, activity_id: str) -> list[Participant]:
+        """The sessions joined to an activity now (lurkers included), in join order."""
+        activity = self._joined.get((activity_type, activity_id))
+        return [] if activity is None else list(activity.participants.values())
+
+    async def delete_activity(self, record: ActivityRecord) -> None:
+        """Delete as the server: joined sessions get ``activityDeleted``, as for a client's
+        delete request."""
+        key = (record.activity_type, record.activity_id)
+        async with self._lock:
+            async with self._db.transaction() as tx:
+                await ActivityRepository(tx).delete(record.pk)
+            activity = self._joined.pop(key, None)
+            if activity is not None:
+                for p in activity.participants.values():
+                    p.session.send(
+                        "activityDeleted",
+                        activity_pb2.ActivityDeletedMessage(resourceId=p.resource_id),
+                    )
+                    self._resources.get(p.session.session_id, {}).pop(p.resource_id, None)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from convergence_jupyter.store.chats import (
     ChatRepository,
 )
 from convergence_jupyter.store.database import Database
+from convergence_jupyter.store.domain_permissions import CREATE_CHAT
 from convergence_jupyter.store.errors import AlreadyExists
 from convergence_jupyter.store.permissions import GrantTarget, PermissionRepository
 from convergence_jupyter.store.records import UserRecord
@@ -52,12 +53,20 @@ MEMBERSHIPS = ("public", "private")
 EVENT_TYPES = frozenset(CHAT_EVENT_TYPES)
 MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 64 * 1024
+#: Defaults of the per-session bounds (the app passes its settings).
+DEFAULT_MAX_ROOMS_PER_SESSION = 128
+DEFAULT_MAX_MESSAGE_LENGTH = MAX_TEXT_LENGTH
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
 MAX_IDS = 1000
 
 #: Everything a chat's creator may do on it.
 CREATOR_PERMISSIONS = sorted(CHAT_PERMISSIONS - {"create_chat_channel"})
+#: Checked on the domain (``GrantTarget()``) before a client creates a chat; new domains grant
+#: it to the world, administrators narrow it with the CLI (``store/domain_permissions.py``).
+CREATE_PERMISSION = CREATE_CHAT
+#: What a session joined to a room must keep holding; losing it evicts the session.
+ROOM_PERMISSION = "join_chat_channel"
 #: World grants by membership: anyone may join a public chat; any member may leave, and a
 #: member may add users (private channels grow only that way).
 WORLD_PERMISSIONS = {
@@ -85,11 +94,20 @@ class ChatService(ServiceBase):
     valid_permissions = CHAT_PERMISSIONS
     manage_permission = "manage_chat_permissions"
 
-    def __init__(self, runtime: DomainRuntime, database: Database) -> None:
+    def __init__(
+        self,
+        runtime: DomainRuntime,
+        database: Database,
+        *,
+        max_rooms_per_session: int = DEFAULT_MAX_ROOMS_PER_SESSION,
+        max_message_length: int = DEFAULT_MAX_MESSAGE_LENGTH,
+    ) -> None:
         self._runtime = runtime
         self._db = database
         self._domain_pk = runtime.domain.pk
         self._perms = PermissionResolver(database, self._domain_pk, CHAT_PERMISSIONS)
+        self._max_rooms = max_rooms_per_session
+        self._max_message_length = max_message_length
         #: room chat pk -> joined sessions (room membership is per session, in memory).
         self._rooms: dict[int, dict[str, SessionHandle]] = {}
         #: room chat pk -> user pk -> read marker (rooms have no stored members).
@@ -129,7 +147,24 @@ class ChatService(ServiceBase):
         return GrantTarget(chat_pk=chat.pk)
 
     async def permissions_changed(self, target: GrantTarget) -> None:
-        return None  # checked on every request; nothing is cached
+        """Evict room sessions whose user lost ``join_chat_channel`` (as activities do).
+
+        Channel and direct membership is stored per user and is not a grant: it changes
+        only by leaving or being removed. Every other check runs on each request.
+        """
+        if target.chat_pk is None:
+            return
+        async with self._lock:
+            joined = list(self._rooms.get(target.chat_pk, {}).values())
+            held: dict[int, frozenset[str]] = {}
+            lost: dict[int, list[SessionHandle]] = {}
+            for session in joined:
+                if session.user_pk not in held:
+                    held[session.user_pk] = await self._perms.for_session(session, target)
+                if ROOM_PERMISSION not in held[session.user_pk]:
+                    lost.setdefault(session.user_pk, []).append(session)
+            for sessions in lost.values():
+                await self._leave_room(target.chat_pk, *sessions)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -240,6 +275,7 @@ class ChatService(ServiceBase):
             raise ServiceError("invalid_message", f"a chat id has 1 to {MAX_ID_LENGTH} characters")
         name = _check_text(body.name, "the name")
         topic = _check_text(body.topic, "the topic")
+        await self._perms.require(session, GrantTarget(), [CREATE_PERMISSION], "create a chat")
         async with self._lock, self._db.transaction() as tx:
             member_pks = await self._user_pks(tx, body.members)
             if chat_type == "room":
@@ -333,6 +369,14 @@ class ChatService(ServiceBase):
                 sessions = self._rooms.setdefault(chat.pk, {})
                 if session.session_id in sessions:
                     raise ServiceError("chat_already_joined", f"chat '{chat.chat_id}' is joined")
+                rooms = sum(1 for joined in self._rooms.values() if session.session_id in joined)
+                if rooms >= self._max_rooms:
+                    raise ServiceError(
+                        "limit_exceeded",
+                        f"a session may be in at most {self._max_rooms} chat rooms at once; "
+                        "leave one first",
+                        {"limit": self._max_rooms},
+                    )
                 first_of_user = not any(s.user_pk == session.user_pk for s in sessions.values())
                 sessions[session.session_id] = session
                 self._room_seen.setdefault(chat.pk, {}).setdefault(session.user_pk, -1)
@@ -430,7 +474,14 @@ class ChatService(ServiceBase):
         assert isinstance(body, chat_pb2.PublishChatRequestMessage)
         chat = await self._chat(body.chatId)
         self._require_member(session, chat)
-        text = _check_text(body.message, "a message")
+        if len(body.message) > self._max_message_length:
+            raise ServiceError(
+                "limit_exceeded",
+                f"a chat message has at most {self._max_message_length} characters, "
+                f"this one has {len(body.message)}",
+                {"limit": self._max_message_length},
+            )
+        text = body.message
         async with self._lock:
             event = await self._record(chat, "message", session.user_pk, text=text)
         response = chat_pb2.PublishChatResponseMessage(eventNumber=event.event_number)
@@ -460,6 +511,79 @@ class ChatService(ServiceBase):
                 self._announce(target, users.values())
                 target.send("chatEventsMarkedSeen", pushed)
         return "markChatEventsSeenResponse", chat_pb2.MarkChatEventsSeenResponseMessage()
+
+    # -- trusted server-side access (used by rest/) ---------------------------------------------
+    # The caller has checked that ``actor_pk`` may do this; live clients see exactly what the
+    # matching client request would have shown them.
+
+    async def create_chat(
+        self,
+        chat_id: str,
+        *,
+        chat_type: str,
+        membership: str,
+        name: str,
+        topic: str,
+        actor_pk: int,
+        member_pks: Iterable[int] = (),
+    ) -> ChatRecord:
+        """Create a chat with the realtime defaults (grants, creator as a member of a channel
+        or direct chat). Raises :class:`AlreadyExists` for a taken id or member set."""
+        if chat_type == "room":
+            members: list[int] = []
+        else:
+            members = sorted({*member_pks, actor_pk})
+        async with self._lock, self._db.transaction() as tx:
+            chat = await ChatRepository(tx).create(
+                self._domain_pk,
+                chat_id,
+                chat_type=chat_type,
+                membership=membership,
+                name=name,
+                topic=topic,
+                creator_pk=actor_pk,
+                member_pks=members,
+                direct=chat_type == "direct",
+            )
+            await _grant_defaults(tx, self._domain_pk, chat, actor_pk)
+        return chat
+
+    async def remove_chat(self, chat: ChatRecord) -> None:
+        """Delete a chat; every recipient is told ``chatRemoved``."""
+        async with self._lock:
+            recipients = self._recipients(chat)
+            async with self._db.transaction() as tx:
+                await ChatRepository(tx).delete(chat.pk)
+            self._rooms.pop(chat.pk, None)
+            self._room_seen.pop(chat.pk, None)
+            for target in recipients:
+                target.send("chatRemoved", chat_pb2.ChatRemovedMessage(chatId=chat.chat_id))
+
+    async def add_member(self, chat: ChatRecord, user_pk: int, actor_pk: int) -> bool:
+        """Add a user to a channel (``user_added`` by ``actor_pk``); False if already in."""
+        async with self._lock:
+            async with self._db.transaction() as tx:
+                if not await ChatRepository(tx).add_member(chat.pk, user_pk):
+                    return False
+            await self._record(chat, "user_added", actor_pk, target_user_pk=user_pk)
+        return True
+
+    async def remove_member(self, chat: ChatRecord, user_pk: int, actor_pk: int) -> bool:
+        """Remove a user from a channel (``user_removed``, delivered to the removed user's
+        sessions too, before the membership goes); False if not a member."""
+        async with self._lock:
+            async with self._db.transaction(readonly=True) as tx:
+                fresh = await _by_pk(tx, chat.pk)
+            if fresh is None or not fresh.is_member(user_pk):
+                return False
+            await self._record(fresh, "user_removed", actor_pk, target_user_pk=user_pk)
+            async with self._db.transaction() as tx:
+                await ChatRepository(tx).remove_member(chat.pk, user_pk)
+        return True
+
+    def room_members(self, chat: ChatRecord) -> dict[int, int]:
+        """A room's present users (user pk -> read marker); rooms store no members."""
+        return self._room_members(chat.pk)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -579,10 +703,16 @@ class ChatService(ServiceBase):
             target.send(body_name, body)
         return event
 
-    async def _leave_room(self, chat_pk: int, session: SessionHandle) -> None:
-        """Drop a session from a room; the user leaves when its last session there goes."""
+    async def _leave_room(self, chat_pk: int, session: SessionHandle, *more: SessionHandle) -> None:
+        """Drop sessions of one user from a room; the user leaves when its last one goes.
+
+        Every live session dropped here is told (its own ``user_left``), so several sessions
+        of a user evicted together all see the room as left.
+        """
         sessions = self._rooms.get(chat_pk, {})
-        sessions.pop(session.session_id, None)
+        dropped = [session, *more]
+        for gone in dropped:
+            sessions.pop(gone.session_id, None)
         if any(s.user_pk == session.user_pk for s in sessions.values()):
             return
         if not sessions:
@@ -593,8 +723,8 @@ class ChatService(ServiceBase):
         if chat is not None:
             # The leaver is no longer a recipient, but a live client marks the room as left
             # only when it sees its own user_left.
-            live = session.session_id in self._runtime.sessions
-            await self._record(chat, "user_left", session.user_pk, also=[session] if live else [])
+            live = [s for s in dropped if s.session_id in self._runtime.sessions]
+            await self._record(chat, "user_left", session.user_pk, also=live)
 
 
 async def _by_pk(tx: AsyncSession, chat_pk: int) -> ChatRecord | None:
