@@ -13,7 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from convergence_jupyter.auth.jwt_tokens import JwtIdentity
+from convergence_jupyter.auth.jupyter_users import convergence_identity
 from convergence_jupyter.auth.login_bridge import LoginBridge
 
 AUTH_RESOURCE = "convergence"
@@ -29,11 +29,7 @@ class LoginBridgeTokenHandler(APIHandler):
     @web.authenticated
     @authorized(action="read", resource=AUTH_RESOURCE)
     async def post(self) -> None:
-        user = self.current_user
-        identity = JwtIdentity(
-            username=user.username,
-            display_name=user.display_name or user.name or user.username,
-        )
+        identity = convergence_identity(self.current_user, self.identity_provider)
         token, expires = await self._bridge.issue(identity)
         scheme = "wss" if self.request.protocol == "https" else "ws"
         self.set_header("Cache-Control", "no-store")

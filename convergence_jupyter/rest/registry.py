@@ -1,0 +1,37 @@
+"""The single list of REST routers: served by the handler, described by OpenAPI, offered by the
+CLI. Add a resource family with one line (its module exports ``router``)."""
+
+from __future__ import annotations
+
+from convergence_jupyter.rest import (
+    activities,
+    api_keys,
+    chats,
+    collections,
+    domains,
+    groups,
+    jwt_keys,
+    models,
+    server,
+    sessions,
+    users,
+    webhooks,
+)
+from convergence_jupyter.rest.framework import Router
+
+ROUTERS: list[Router] = [
+    server.router,
+    api_keys.router,
+    domains.router,
+    users.router,
+    groups.router,
+    sessions.router,
+    jwt_keys.router,
+    collections.router,
+    models.router,
+    chats.router,
+    activities.router,
+    webhooks.router,
+]
+
+__all__ = ["ROUTERS"]
