@@ -14,7 +14,7 @@ from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from convergence_jupyter.auth.jwt_tokens import JwtIdentity
+from convergence_jupyter.auth.jupyter_users import convergence_identity
 from convergence_jupyter.auth.login_bridge import LoginBridge
 from convergence_jupyter.notebooks import ids
 from convergence_jupyter.notebooks.access import Grantee
@@ -22,6 +22,8 @@ from convergence_jupyter.notebooks.manager import NotebookManager
 from convergence_jupyter.notebooks.mapping import InvalidNotebook
 
 AUTH_RESOURCE = "contents"
+#: Where jupyter_server's file checkpoints live (``FileCheckpoints.checkpoint_dir``).
+CHECKPOINTS_DIR = ".ipynb_checkpoints"
 
 
 class _NotebookHandler(APIHandler):
@@ -43,6 +45,9 @@ class _NotebookHandler(APIHandler):
         path = path.strip("/")
         if not path.endswith(".ipynb"):
             raise web.HTTPError(400, "only notebooks (.ipynb) can be co-edited")
+        if CHECKPOINTS_DIR in path.split("/"):
+            # Jupyter's own copies (File > Revert): co-editing one would fork the notebook.
+            raise web.HTTPError(400, f"notebooks in {CHECKPOINTS_DIR}/ are not co-edited")
         return path
 
     async def _allowed(self, action: str) -> bool:
@@ -66,15 +71,13 @@ class NotebookSessionHandler(_NotebookHandler):
             raise web.HTTPError(403, "not allowed to read this notebook")
         can_write = await self._allowed("write")
         await self._require_file(path)
-        user = self.current_user
-        display = user.display_name or user.name or user.username
+        identity = convergence_identity(self.current_user, self.identity_provider)
+        grantee = Grantee(identity.username, identity.display_name or identity.username)
         try:
-            opened = await self._manager.open(path, Grantee(user.username, display), can_write)
+            opened = await self._manager.open(path, grantee, can_write)
         except InvalidNotebook as exc:
             raise web.HTTPError(400, f"cannot co-edit '{path}': {exc}") from None
-        token, _ = await self._bridge.issue(
-            JwtIdentity(username=user.username, display_name=display)
-        )
+        token, _ = await self._bridge.issue(identity)
         scheme = "wss" if self.request.protocol == "https" else "ws"
         self.set_header("Cache-Control", "no-store")
         self.finish(

@@ -1,6 +1,11 @@
 """Opens notebooks as models (load, or merge a newer disk into an existing model), keeps one
-watcher per open notebook, follows renames and deletes made through the ContentsManager, and
-saves on request. Calls for one file are serialised by a per-file lock."""
+watcher per open notebook, follows renames and deletes, and saves on request. Calls for one
+file are serialised by a per-file lock.
+
+A notebook is known by its id in the file-id service (``file_ids``). A path that still has an
+id from our own table of before (revision 0006) hands its model, activity and chat over to the
+service's id the first time it is opened again.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from tornado.web import HTTPError
 
 from convergence_jupyter import ot
 from convergence_jupyter.models.live_model import LiveModel
@@ -26,7 +33,7 @@ from convergence_jupyter.store.models import (
     ModelRepository,
     PermissionFlags,
 )
-from convergence_jupyter.store.notebook_files import NotebookFileRepository
+from convergence_jupyter.store.notebook_files import LegacyNotebookIdRepository, NotebookKeys
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,16 @@ def _state(live: LiveModel) -> tuple[int, datetime, Any]:
     return live.version, live.modified_at, ot.to_plain(live.tree.root)
 
 
+def _keys(file_id: str) -> NotebookKeys:
+    return NotebookKeys(
+        ids.model_id(file_id), ids.ACTIVITY_TYPE, ids.activity_id(file_id), ids.chat_id(file_id)
+    )
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top + "/")
+
+
 class NotebookManager:
     def __init__(
         self,
@@ -70,8 +87,29 @@ class NotebookManager:
     # -- ids ---------------------------------------------------------------------------------
 
     async def file_id(self, path: str) -> str:
+        """The file-id service's id of the notebook at ``path`` (HTTPError 404 if no file),
+        after moving rows stored under an id of ours from before the service to it."""
+        file_id = self.backend.file_ids.index(path)
+        if file_id is None:
+            raise HTTPError(404, f"no such notebook: {path}")
+        await self._adopt_legacy_id(path, file_id)
+        return file_id
+
+    async def _adopt_legacy_id(self, path: str, file_id: str) -> None:
+        domain_pk = await self.backend.domain_pk()
         async with self.backend.db.transaction() as tx:
-            return (await NotebookFileRepository(tx).ensure(path)).file_id
+            repo = LegacyNotebookIdRepository(tx)
+            old = await repo.claim(path)
+            if old is None or old == file_id:
+                return
+            moved = await repo.rekey(domain_pk, _keys(old), _keys(file_id))
+        log.info(
+            "notebooks: %s: stored id %s %s file id %s",
+            path,
+            old,
+            "moved to" if moved else "dropped; the model already exists for",
+            file_id,
+        )
 
     # -- open --------------------------------------------------------------------------------
 
@@ -96,6 +134,7 @@ class NotebookManager:
         return OpenedNotebook(file_id, model_id)
 
     async def _load(self, file_id: str, model_id: str, path: str) -> NotebookWatcher:
+        state = await self.backend.state(path)  # before the read: a later change is seen
         content = await self.backend.read(path)
         mtime: datetime = content["last_modified"]
         domain_pk = await self.backend.domain_pk()
@@ -128,7 +167,7 @@ class NotebookManager:
             model_id=model_id,
             path=path,
             base=base,
-            known_mtime=mtime,
+            known_state=state,
             saved_version=saved_version,
             autosave_delay=self.autosave_delay,
             poll_interval=self.poll_interval,
@@ -162,9 +201,8 @@ class NotebookManager:
 
     async def save(self, path: str) -> datetime | None:
         """Save the open notebook at ``path`` now; None if it is not open here."""
-        async with self.backend.db.transaction(readonly=True) as tx:
-            record = await NotebookFileRepository(tx).by_path(path)
-        watcher = self._watchers.get(record.file_id) if record is not None else None
+        file_id = self.backend.file_ids.get(path)
+        watcher = self._watchers.get(file_id) if file_id is not None else None
         if watcher is None or not watcher.running:
             return None
         return await watcher.save()
@@ -186,23 +224,20 @@ class NotebookManager:
             log.exception("notebooks: could not handle contents event %r", data)
 
     async def renamed(self, old: str, new: str) -> None:
+        """A file or directory was renamed through the ContentsManager (the file-id service
+        records it itself): open notebooks at or under ``old`` follow."""
         old, new = old.strip("/"), new.strip("/")
-        async with self.backend.db.transaction() as tx:
-            moved = await NotebookFileRepository(tx).rename(old, new)
-        for record in moved:
-            watcher = self._watchers.get(record.file_id)
-            if watcher is not None and watcher.running:
-                async with self._locks[record.file_id]:
-                    await watcher.set_path(record.path)
+        for file_id, watcher in list(self._watchers.items()):
+            if watcher.running and _under(watcher.path, old):
+                async with self._locks[file_id]:
+                    await watcher.set_path(new + watcher.path[len(old) :])
 
     async def deleted(self, path: str) -> None:
         path = path.strip("/")
         for file_id, watcher in list(self._watchers.items()):
-            if watcher.path == path or watcher.path.startswith(path + "/"):
+            if _under(watcher.path, path):
                 await watcher.stop(save=False)
                 self._watchers.pop(file_id, None)
-        async with self.backend.db.transaction() as tx:
-            await NotebookFileRepository(tx).delete(path)
 
     # -- shutdown ----------------------------------------------------------------------------
 

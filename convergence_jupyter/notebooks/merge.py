@@ -265,3 +265,32 @@ def merge_operation(
             was = ot.to_plain(existing)
         ops += _cell_ops(existing, index, cells_value.id, was, disk_cells[cid], next_id)
     return ot.CompoundOperation(tuple(ops)) if ops else None
+
+
+def _distance(candidate: dict[str, Json], disk: dict[str, Json]) -> int:
+    """How many cells (plus notebook metadata and order) differ between two notebooks."""
+    mine = {c.get("id"): c for c in candidate.get("cells", []) if isinstance(c, dict)}
+    theirs = {c.get("id"): c for c in disk.get("cells", []) if isinstance(c, dict)}
+    changed = sum(1 for cid in mine.keys() | theirs.keys() if mine.get(cid) != theirs.get(cid))
+    order = [cid for cid in mine if cid in theirs] != [cid for cid in theirs if cid in mine]
+    return changed + int(order) + int(candidate.get("metadata") != disk.get("metadata"))
+
+
+def closest_base(candidates: Sequence[dict[str, Json]], disk: dict[str, Json]) -> dict[str, Json]:
+    """The version (of those we recently wrote or read, latest first) that ``disk`` was most
+    likely made from, as the base of the three-way merge.
+
+    A program that read the file, changed it and wrote it back while we autosaved in between
+    wrote a file made from an *older* version of ours: merged against our latest save, its
+    file would undo the cells we saved meanwhile. Against the version it read (the nearest
+    one: only its own changes differ), only its changes are applied. Ties go to the latest.
+    The price: an outside edit that restores exactly one of our recent versions reads as
+    "nothing changed since that version".
+    """
+    best = candidates[0]
+    best_distance = _distance(best, disk)
+    for candidate in candidates[1:]:
+        distance = _distance(candidate, disk)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return best

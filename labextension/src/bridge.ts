@@ -12,6 +12,8 @@
  *   also stops them from echoing back to the server.
  * - Anything the fast paths cannot explain ends in a full reconcile from the model, which is
  *   idempotent, so divergence heals instead of accumulating.
+ * - While the server writes a cell's outputs (an execution handed over, `executions.ts`), the
+ *   bridge writes none of that cell's outputs or execution count, so they are written once.
  */
 import type {
   ModelChangedEvent,
@@ -28,6 +30,7 @@ import {
   diffText,
   jsonEqual,
   planKeyedSteps,
+  planOutputs,
   plain,
   toModelCell,
   toSharedCell
@@ -60,6 +63,37 @@ export class NotebookBridge {
   /** The model's cell ids, in order (tests and diagnostics). */
   modelCellIds(): string[] {
     return this._modelCells().map(c => String(c.get('id').value()));
+  }
+
+  /** Whether the model has a cell with this id. */
+  hasCell(id: string): boolean {
+    return this._modelCell(id) !== undefined;
+  }
+
+  /** Execution `msgId` of cell `id` is the server's to write: stop writing its outputs. */
+  holdOutputs(id: string, msgId: string): void {
+    this._heldOutputs.set(id, msgId);
+  }
+
+  /**
+   * Execution `msgId` of cell `id` is over (or the server refused it): write the cell's
+   * outputs again. `push` sends the local ones now (the server did not write them); otherwise
+   * the cell is made equal to the model, which holds what the server wrote.
+   */
+  releaseOutputs(id: string, msgId: string, push: boolean): void {
+    if (this._disposed || this._heldOutputs.get(id) !== msgId) {
+      return;
+    }
+    this._heldOutputs.delete(id);
+    const local = this._localCell(id);
+    if (push) {
+      if (local && this._canWrite) {
+        this._syncFields(local);
+      }
+    } else {
+      this.reconcileFromModel();
+      this._bindCells();
+    }
   }
 
   dispose(): void {
@@ -144,9 +178,10 @@ export class NotebookBridge {
     }
     if (local.cell_type === 'code') {
       const code = local as any;
-      const outputs = mc.outputs ?? [];
-      if (!jsonEqual(plain(code.toJSON().outputs ?? []), outputs)) {
-        code.setOutputs(outputs);
+      const outputs = (mc.outputs ?? []) as any[];
+      const current = plain(code.toJSON().outputs ?? []) as any[];
+      if (!jsonEqual(current, outputs)) {
+        replaceOutputs(code, current, outputs);
       }
       const count = mc.execution_count ?? null;
       if (code.execution_count !== count) {
@@ -199,11 +234,26 @@ export class NotebookBridge {
     this._remoteApplied.emit();
   }
 
+  /**
+   * Applies a change that came from the model. The YNotebook marks itself dirty on every
+   * structural or source change, but what the model holds is the server's to save (it
+   * autosaves it): a remote change, or the first reconcile right after opening, must not
+   * show the unsaved marker, so the dirty flag is put back as it was, in the same transaction.
+   */
   private _applyRemote(fn: () => void): void {
     const wasApplying = this._applying;
+    const wasDirty = this.notebook.dirty;
     this._applying = true;
     try {
-      this.notebook.ydoc.transact(fn, REMOTE_ORIGIN);
+      this.notebook.ydoc.transact(() => {
+        try {
+          fn();
+        } finally {
+          if (this.notebook.dirty !== wasDirty) {
+            this.notebook.dirty = wasDirty;
+          }
+        }
+      }, REMOTE_ORIGIN);
     } finally {
       this._applying = wasApplying;
     }
@@ -344,7 +394,7 @@ export class NotebookBridge {
     if (json.attachments) {
       setIfChanged(cellObj, 'attachments', json.attachments);
     }
-    if (cell.cell_type === 'code') {
+    if (cell.cell_type === 'code' && !this._heldOutputs.has(cell.id)) {
       setIfChanged(cellObj, 'outputs', json.outputs ?? []);
       setIfChanged(cellObj, 'execution_count', json.execution_count ?? null);
     }
@@ -414,6 +464,8 @@ export class NotebookBridge {
   private _cellHandlers = new Map<AnyCell, (sender: AnyCell, change: any) => void>();
   private _observers = new Map<AnyCell, (events: any[], tr: any) => void>();
   private _pendingFields = new Set<AnyCell>();
+  /** Cells whose outputs the server writes: cell id -> the execution's msg id. */
+  private _heldOutputs = new Map<string, string>();
   private _revertPending = false;
   private _remoteApplied = new Signal<this, void>(this);
 }
@@ -422,6 +474,19 @@ function setIfChanged(obj: RealTimeObject, key: string, value: unknown): void {
   const current = obj.hasKey(key) ? obj.get(key).value() : undefined;
   if (!jsonEqual(current, value)) {
     obj.set(key, value);
+  }
+}
+
+/** Applies `planOutputs` to a code cell (see there for why not a plain `setOutputs`). */
+function replaceOutputs(code: any, current: unknown[], target: unknown[]): void {
+  const step = planOutputs(current, target);
+  if (step.kind === 'append-text') {
+    code.appendStreamOutput(step.index, step.text);
+  } else if (step.kind === 'append') {
+    code.updateOutputs(current.length, current.length, step.outputs);
+  } else {
+    code.updateOutputs(current.length, current.length, step.outputs);
+    code.updateOutputs(0, current.length, []);
   }
 }
 

@@ -160,3 +160,44 @@ export function planKeyedSteps(current: string[], target: string[]): ArrayStep[]
   }
   return steps;
 }
+
+function streamText(output: any): string {
+  return Array.isArray(output.text) ? output.text.join('') : String(output.text ?? '');
+}
+
+/**
+ * How to turn a code cell's outputs `current` into `target` in steps JupyterLab's output area
+ * follows correctly: a stream that grew gets the new text appended (`append-text`), new
+ * outputs are appended (`append`); anything else (`replace`) is inserted after the old
+ * outputs, which are then deleted, so the output area sees the delete first and adds to an
+ * empty list. (Inserting first, as a plain `setOutputs` does, makes it merge the new stream
+ * into the old one and write the merged text back into the cell: the text shows twice.)
+ */
+export type OutputStep =
+  | { kind: 'append-text'; index: number; text: string }
+  | { kind: 'append'; outputs: unknown[] }
+  | { kind: 'replace'; outputs: unknown[] };
+
+export function planOutputs(current: unknown[], target: unknown[]): OutputStep {
+  let k = 0;
+  while (k < current.length && k < target.length && jsonEqual(current[k], target[k])) {
+    k++;
+  }
+  const last = current.length - 1;
+  if (current.length === target.length && k === last) {
+    const [a, b] = [current[last] as any, target[last] as any];
+    const [textA, textB] = [streamText(a), streamText(b)];
+    if (
+      a.output_type === 'stream' &&
+      b.output_type === 'stream' &&
+      a.name === b.name &&
+      textB.startsWith(textA)
+    ) {
+      return { kind: 'append-text', index: last, text: textB.slice(textA.length) };
+    }
+  }
+  if (k === current.length) {
+    return { kind: 'append', outputs: target.slice(k) };
+  }
+  return { kind: 'replace', outputs: target };
+}

@@ -33,3 +33,11 @@ export function initialsOf(displayName: string): string {
   }
   return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
 }
+
+/** Kernel bots' Convergence usernames start with this (the server's mark; see bots/). */
+export const BOT_USERNAME_PREFIX = 'bot:';
+
+/** True for a kernel bot: decided by the server-given username, which no client can fake. */
+export function isBot(username: string): boolean {
+  return username.startsWith(BOT_USERNAME_PREFIX);
+}

@@ -10,8 +10,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { INotebookSession, requestSession } from './api';
 import { NotebookBridge } from './bridge';
-import { colorFor } from './colors';
+import { colorFor, isBot } from './colors';
 import { connect } from './connection';
+import { ServerOutputs } from './executions';
 import { IRemoteCursor, remoteCursorsExtension, setRemoteCursors } from './cursors';
 
 /** A person in the notebook, as shown in the presence list. */
@@ -22,6 +23,8 @@ export interface IParticipant {
   color: string;
   cellId: string | null;
   local: boolean;
+  /** Set for kernel bots: the Jupyter user the bot acts for. */
+  bot: { owner: string } | null;
 }
 
 export interface IChatEntry {
@@ -87,6 +90,9 @@ export class CoEditSession {
     if (!(await this._bind(domain, info))) {
       return false;
     }
+    new ServerOutputs(this.panel, this._settings, () => (this._disposed ? null : this._bridge));
+    // Bound: the notebook now shows exactly the server's model (see 'committed' in _bind).
+    this.panel.context.model.dirty = false;
     if (!info.canWrite) {
       // The server refuses our writes (and the bridge undoes them): make editors read-only.
       const lock = () => this.panel.content.widgets.forEach(cell => (cell.readOnly = true));
@@ -123,6 +129,14 @@ export class CoEditSession {
       info.canWrite
     );
     this._bridge.remoteApplied.connect(() => this._renderCursors());
+    // While co-editing, "unsaved" means "not yet confirmed by the server": once every local
+    // change is acknowledged it is durably stored there, and the server writes the file
+    // itself (autosave), so the tab's unsaved marker goes away then, not at a manual save.
+    model.on('committed', () => {
+      if (!this._disposed && this._model === model) {
+        this.panel.context.model.dirty = false;
+      }
+    });
     // The client closes a model it cannot resynchronise (e.g. the server lost it): open it
     // again instead of leaving the notebook silently unbound.
     model.on('closed', () => {
@@ -203,7 +217,10 @@ export class CoEditSession {
           displayName: u.displayName ?? p.user.displayName ?? username,
           color: u.color ?? colorFor(username),
           cellId: p.state.get('cellId') ?? null,
-          local: p.local
+          local: p.local,
+          bot: isBot(p.user.username)
+            ? { owner: String(u.bot?.owner ?? p.user.username.split(':').slice(3).join(':')) }
+            : null
         };
       });
       this._renderCursors();

@@ -28,10 +28,22 @@ export class PresenceToolbarItem extends Widget {
     node.appendChild(status);
     for (const p of this._session.participants) {
       const badge = document.createElement('span');
-      badge.className = 'cj-presence-user' + (p.local ? ' cj-presence-local' : '');
+      badge.className =
+        'cj-presence-user' + (p.local ? ' cj-presence-local' : '') + (p.bot ? ' cj-presence-bot' : '');
       badge.style.backgroundColor = p.color;
       badge.textContent = initialsOf(p.displayName);
       badge.title = p.local ? `${p.displayName} (you)` : p.displayName;
+      if (p.bot) {
+        // A bot: a gear on its badge, and who it acts for in the tooltip.
+        const marker = document.createElement('span');
+        marker.className = 'cj-bot-marker';
+        marker.textContent = '\u2699';
+        marker.style.marginLeft = '1px';
+        badge.appendChild(marker);
+        badge.style.borderRadius = '3px';
+        badge.title = `${p.displayName} (bot of ${p.bot.owner})`;
+        badge.dataset.bot = 'true';
+      }
       badge.dataset.username = p.username;
       node.appendChild(badge);
     }
@@ -115,6 +127,15 @@ export class CollaborationPanel extends Widget {
       name.className = 'cj-person-name';
       name.textContent = p.local ? `${p.displayName} (you)` : p.displayName;
       li.append(dot, name);
+      if (p.bot) {
+        li.classList.add('cj-person-bot');
+        li.dataset.bot = 'true';
+        const marker = document.createElement('span');
+        marker.className = 'cj-bot-marker';
+        marker.textContent = ` \u2699 bot of ${p.bot.owner}`;
+        marker.style.opacity = '0.7';
+        li.appendChild(marker);
+      }
       this._people.appendChild(li);
     }
     for (const m of session.messages) {

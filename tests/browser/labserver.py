@@ -34,14 +34,22 @@ def tail(path: Path, lines: int = 80) -> str:
         return f"<{path} missing>"
 
 
+STAMP = PREBUILT / ".sources-sha256"
+
+
+def labextension_hash() -> str:
+    """The hash of the labextension's build inputs, as set-up computes it."""
+    script = REPO_ROOT / "scripts" / "labextension_hash.sh"
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
 def prebuilt_is_stale() -> bool:
-    """True when labextension/prebuilt is missing or older than a source file."""
-    marker = PREBUILT / "package.json"
-    if not marker.exists():
+    """True when labextension/prebuilt is missing or was built from other sources (its stamp,
+    written by every build, differs from the sources' hash)."""
+    if not (PREBUILT / "package.json").exists() or not STAMP.exists():
         return True
-    built = marker.stat().st_mtime
-    sources = [*LABEXT_DIR.glob("src/*"), *LABEXT_DIR.glob("style/*"), LABEXT_DIR / "package.json"]
-    return any(p.stat().st_mtime > built for p in sources)
+    return STAMP.read_text().strip() != labextension_hash()
 
 
 def build_labextension() -> None:
@@ -54,7 +62,9 @@ def build_labextension() -> None:
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"], cwd=LABEXT_DIR, env=env, check=True, timeout=900
         )
+    sources = labextension_hash()
     subprocess.run([npm, "run", "build:prod"], cwd=LABEXT_DIR, env=env, check=True, timeout=900)
+    STAMP.write_text(sources + "\n")
 
 
 @dataclass

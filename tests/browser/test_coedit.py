@@ -8,6 +8,7 @@ file the server saves end up the same.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -320,3 +321,54 @@ def test_read_only_user_follows_but_cannot_edit(
     finally:
         for context in contexts:
             context.close()
+
+
+_DIRTY_JS = """
+() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const tab = document.querySelector('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current');
+  return {
+    model: w.context.model.dirty,
+    tab: tab !== null && tab.classList.contains('jp-mod-dirty')
+  };
+}
+"""
+
+
+def dirty(page: LabPage) -> dict[str, bool]:
+    return dict(page.page.evaluate(_DIRTY_JS))
+
+
+def clean(page: LabPage) -> bool:
+    return dirty(page) == {"model": False, "tab": False}
+
+
+def test_unsaved_marker_means_not_yet_confirmed_by_the_server(
+    lab: LabServer, two_users: tuple[LabPage, LabPage]
+) -> None:
+    """Not shown after opening, nor for a co-editor's edits; shown for one's own edits while
+    the server has not confirmed them (socket down), and gone once it has."""
+    alice, bob = two_users
+    alice.control_realtime_socket()
+    path = make_notebook(lab, "clean.ipynb", ["a = 1", "b = 2"])
+    alice.open_notebook(path)
+    time.sleep(1.0)  # the first bind, and the kernel's language_info, have happened by now
+    wait_until(lambda: clean(alice), timeout=10, message="alice's tab clean after opening")
+
+    bob.open_notebook(path)
+    ids = bob.cell_ids()
+    bob.type_in_cell(ids[1], "  # bob")
+    wait_until(
+        lambda: any("# bob" in c["source"] for c in alice.cells()), message="bob's edit at alice"
+    )
+    assert clean(alice)
+
+    alice.drop_realtime_socket()
+    alice.type_in_cell(ids[0], "  # alice")
+    time.sleep(0.5)
+    assert dirty(alice) == {"model": True, "tab": True}  # her edit is not confirmed yet
+    alice.restore_realtime_socket()
+    wait_until(lambda: clean(alice), message="alice's tab clean once her edit is confirmed")
+    wait_until(
+        lambda: any("# alice" in c["source"] for c in bob.cells()), message="alice's edit at bob"
+    )

@@ -1,9 +1,7 @@
-"""nbformat <-> model data, cell-id assignment, and the notebook file-id table."""
+"""nbformat <-> model data and cell-id assignment."""
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -15,8 +13,6 @@ from convergence_jupyter.notebooks.mapping import (
     data_to_notebook,
     notebook_to_data,
 )
-from convergence_jupyter.store import Database
-from convergence_jupyter.store.notebook_files import NotebookFileRepository
 
 from .conftest import make_notebook
 
@@ -79,30 +75,3 @@ def test_cells_without_ids_inherit_the_ids_of_matching_base_cells() -> None:
 def test_duplicate_ids_on_disk_are_made_unique() -> None:
     ids = assign_ids([{"id": "x"}, {"id": "x"}, {"id": "bad id"}])
     assert ids[0] == "x" and len(set(ids)) == 3
-
-
-def test_file_ids_follow_renames(tmp_path: Path) -> None:
-    async def main() -> None:
-        db = Database.from_url(f"sqlite:///{tmp_path / 'ids.db'}")
-        await db.upgrade()
-        try:
-            async with db.transaction() as tx:
-                repo = NotebookFileRepository(tx)
-                a = await repo.ensure("d/a.ipynb")
-                b = await repo.ensure("d/sub/b.ipynb")
-                other = await repo.ensure("d_x/c.ipynb")  # '_' must not match like a wildcard
-                assert (await repo.ensure("d/a.ipynb")).file_id == a.file_id
-                moved = await repo.rename("d", "e")
-                assert {r.path for r in moved} == {"e/a.ipynb", "e/sub/b.ipynb"}
-                assert (await repo.by_file_id(b.file_id)).path == "e/sub/b.ipynb"  # type: ignore[union-attr]
-                assert (await repo.by_path("d_x/c.ipynb")).file_id == other.file_id  # type: ignore[union-attr]
-                # Renaming onto an existing path replaces that record.
-                await repo.rename("e/a.ipynb", "d_x/c.ipynb")
-                assert (await repo.by_path("d_x/c.ipynb")).file_id == a.file_id  # type: ignore[union-attr]
-                assert await repo.by_file_id(other.file_id) is None
-                await repo.delete("e")
-                assert await repo.by_file_id(b.file_id) is None
-        finally:
-            await db.close()
-
-    asyncio.run(main())
