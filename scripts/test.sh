@@ -2,31 +2,25 @@
 # Set up everything the test suite needs on a fresh machine, then run all checks and tests.
 #
 # PostgreSQL tests run when CONVERGENCE_TEST_POSTGRES_URL is set (.ci/run sets it); browser tests
-# need Debian's chromium, installed here when we are root and it is missing.
+# need Debian's chromium, installed here (headless needs only its own dependencies, not its
+# recommended packages) when we are root and it is missing. Set-up steps already done are
+# skipped (see scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/setup.sh
 
 if [ "$(id -u)" = "0" ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing chromium (browser tests)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  step "installing Debian's chromium for the browser tests (headless: no recommended packages)"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
 fi
 
-echo "== python environment"
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,lab]"
+python_env "test,lab"
 
-echo "== node packages for the end-to-end tests"
-for dir in tests/js tests/browser; do
-  if [ -f "$dir/package-lock.json" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-done
+step "node packages for the end-to-end and browser tests"
+node_packages tests/js tests/browser
 
-echo "== lint and types"
+step "lint and types"
 sources=()
 for path in convergence_jupyter tests bench scripts; do
   [ -e "$path" ] && sources+=("$path")
@@ -35,9 +29,16 @@ done
 .venv/bin/ruff format --check "${sources[@]}"
 .venv/bin/mypy
 
-echo "== tests"
+step "tests"
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers, one test file each at a time: most tests wait on servers, Node or Chromium, and
+# a file's module-scoped servers stay in one worker. CONVERGENCE_TEST_WORKERS=0 runs serially.
+workers="${CONVERGENCE_TEST_WORKERS:-2}"
+parallel=()
+if [ "$workers" != "0" ]; then
+  parallel=(-n "$workers" --dist loadfile)
+fi
+.venv/bin/python -m pytest -p no:cacheprovider "${parallel[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

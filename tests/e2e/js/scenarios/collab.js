@@ -163,6 +163,9 @@ module.exports = async function collab(args, lib) {
         c.ws.removeAllListeners("message");
         return null;
       case "terminate":
+        // A ping already read from the socket would otherwise reach rc.12 after the close,
+        // and its pong throws "WebSocket is not open" out of the message handler.
+        c.ws.removeAllListeners("message");
         c.ws.terminate();
         return null;
       case "mark":

@@ -11,7 +11,8 @@
 // clients wait until they are online, committed and at one version; a fresh client connected
 // to `checkerUrl` (directly, not through the proxy) reports the server's data.
 // args: {urls: [url per client], checkerUrl, modelId, collection, opsPerClient, pauseMs,
-//        seed, stopFile?, ackLog?, settleMs?, reconnectIntervals?}
+//        seed, stopFile?, ackLog?, settleMs?, reconnectIntervals?,
+//        auths? (per client, lib.connect's auth; default: anonymous "f<i>")}
 const fs = require("fs");
 
 function rng(seed) {
@@ -88,7 +89,8 @@ module.exports = async function modelsFaults(args, lib) {
   try {
     for (let i = 0; i < urls.length; i++) {
       const holder = { ws: null };
-      const d = await lib.connect(urls[i], { method: "anonymous", displayName: `f${i}` }, optionsFor(holder));
+      const auth = (args.auths && args.auths[i]) || { method: "anonymous", displayName: `f${i}` };
+      const d = await lib.connect(urls[i], auth, optionsFor(holder));
       domains.push(d);
       const events = lib.recordEvents(d);
       const m = await d.models().openAutoCreate({
