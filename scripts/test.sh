@@ -38,7 +38,7 @@ parallel=()
 if [ "$workers" != "0" ]; then
   parallel=(-n "$workers" --dist loadfile)
 fi
-.venv/bin/python -m pytest -p no:cacheprovider "${parallel[@]}" "$@"
+.venv/bin/python -m pytest -p no:cacheprovider --durations=40 "${parallel[@]}" "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
