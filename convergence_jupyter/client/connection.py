@@ -292,6 +292,7 @@ class Connection:
                 await task
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CLOSE_HANDSHAKE_SECONDS
-        while not self._stream.closed() and loop.time() < deadline:
+        # Polled: the stream's one close callback belongs to Tornado's websocket protocol.
+        while not self._stream.closed() and loop.time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         self._stream.close()
