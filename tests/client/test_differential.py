@@ -410,6 +410,7 @@ async def test_python_and_js_clients_converge_long(
         pytest.skip("long run: opt in with -m long")
     figures = await run_differential(realtime_url, client, tmp_path, seed=seed, ops=500)
     print(f"differential {figures}")
+    assert figures["ops"] >= 4 * 500
 
 
 async def test_batch_editing_a_value_it_created_while_a_concurrent_op_wins(
