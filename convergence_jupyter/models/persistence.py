@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from convergence_jupyter import ot
+from convergence_jupyter.models.link_index import LinkIndexer
 from convergence_jupyter.models.wire import applied_to_json
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.errors import is_lock_timeout
@@ -57,9 +58,11 @@ def snapshot_from_json(text: str) -> ot.ObjectValue:
 class ModelPersistence:
     """Writes one model's batches; never called concurrently for one model."""
 
-    def __init__(self, database: Database, model_pk: int) -> None:
+    def __init__(self, database: Database, model_pk: int, links: LinkIndexer | None = None) -> None:
         self._db = database
         self._pk = model_pk
+        #: Keeps the model's link index in step with the stored snapshot (issue 12).
+        self._links = links
 
     async def commit(
         self, base_version: int, ops: Sequence[PendingOperation], root: ot.ObjectValue
@@ -93,4 +96,11 @@ class ModelPersistence:
                         delay,
                     )
                     await asyncio.sleep(delay)
+            if self._links is not None:
+                try:
+                    await self._links.committed(root, data)
+                except Exception:
+                    # The ops are stored: failing the batch now would drop a durable change.
+                    # The index catches up at the next commit (its known set is unchanged).
+                    log.exception("model pk %s: the link index could not be updated", self._pk)
         return snapshot_bytes(data)

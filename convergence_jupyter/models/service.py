@@ -33,6 +33,9 @@ from convergence_jupyter.models import history, wire
 from convergence_jupyter.models.concurrency import ConcurrencyError
 from convergence_jupyter.models.lifecycle import ModelInitFailed, ModelLifecycleObserver, ModelRef
 from convergence_jupyter.models.limits import ModelLimits, check_new_model, check_open_count
+from convergence_jupyter.models.link_index import LinkIndexer, index_new_model, links_from_stored
+from convergence_jupyter.models.link_integrity import LinkRefused, plan_delete
+from convergence_jupyter.models.links import Link, nullify_operation
 from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
 from convergence_jupyter.models.permissions import (
     CREATOR,
@@ -52,6 +55,12 @@ from convergence_jupyter.store.collection_schemas import CollectionSchemaReposit
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.domains import DomainRepository
 from convergence_jupyter.store.errors import AlreadyExists
+from convergence_jupyter.store.model_links import (
+    Backlink,
+    LinkPolicy,
+    ModelLinkRepository,
+    StoredLink,
+)
 from convergence_jupyter.store.models import (
     CollectionRecord,
     CollectionRepository,
@@ -59,6 +68,7 @@ from convergence_jupyter.store.models import (
     ModelRepository,
     PermissionFlags,
 )
+from convergence_jupyter.store.records import UserRecord
 from convergence_jupyter.store.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -148,11 +158,13 @@ class ModelService(ServiceBase):
             async with self._db.transaction(readonly=True) as tx:
                 record = await ModelRepository(tx).get(self._domain_pk, model_id)
                 schema = None
+                links: frozenset[Link] = frozenset()
                 if record is not None:
                     schema = await self._schema_in(tx, record.collection_pk)
+                    links = links_from_stored(await ModelLinkRepository(tx).links_of(record.pk))
             result: LiveModel | None = None
             if record is not None:
-                result = self._make_live(record, schema)
+                result = self._make_live(record, schema, links)
                 self._live[model_id] = result
             future.set_result(result)
             return result
@@ -175,7 +187,12 @@ class ModelService(ServiceBase):
         self._schemas[collection_pk] = (text, schema)
         return schema
 
-    def _make_live(self, record: ModelRecord, schema: CollectionSchema | None = None) -> LiveModel:
+    def _make_live(
+        self,
+        record: ModelRecord,
+        schema: CollectionSchema | None = None,
+        links: frozenset[Link] = frozenset(),
+    ) -> LiveModel:
         tree = ot.ModelTree(snapshot_from_json(record.data))
         pk = record.pk
 
@@ -192,7 +209,7 @@ class ModelService(ServiceBase):
         return LiveModel(
             record,
             tree,
-            ModelPersistence(self._db, pk),
+            ModelPersistence(self._db, pk, LinkIndexer(self._db, self._domain_pk, pk, links)),
             on_unload=self._unloaded,
             load_replay=load_replay,
             ensure_known=self._runtime.directory.ensure_known,
@@ -499,6 +516,7 @@ class ModelService(ServiceBase):
                     f"model '{model_id}' already exists",
                     {"fingerprint": ""},
                 ) from None
+            await index_new_model(tx, self._domain_pk, record.pk, root)
             grants = [(session.user_pk, CREATOR)]
             grants += await self._user_grants(tx, user_permissions or [])
             await models.set_user_permissions(record.pk, grants)
@@ -528,14 +546,7 @@ class ModelService(ServiceBase):
         access = await self._access(session, body.modelId)
         if not access.permissions.remove:
             raise ServiceError("unauthorized", "no remove permission on this model")
-        async with self._db.transaction() as tx:
-            await ModelRepository(tx).delete(access.model.pk)
-        live = self._live.get(body.modelId)
-        if live is not None and not live.closed:
-            try:
-                await live.call(live.delete)
-            except ModelGone:
-                pass
+        await self._delete_linked(body.modelId, session.session_id, session)
         return "deleteRealtimeModelResponse", pb.DeleteRealtimeModelResponseMessage()
 
     # -- operations and references -----------------------------------------------------------
@@ -812,18 +823,92 @@ class ModelService(ServiceBase):
             if violation is not None
         ]
 
-    async def delete_model(self, model_id: str) -> bool:
+    async def delete_model(self, model_id: str, session_id: str) -> bool:
         """Delete a model as the server (REST): the stored rows first, then every open session
         is force-closed with the "deleted" code, exactly as after a client's delete request.
-        False if there was no such model."""
+        The collection's link policy applies (see :meth:`_delete_linked`); nulled links are
+        ops of ``session_id``. False if there was no such model."""
+        return await self._delete_linked(model_id, session_id, None)
+
+    async def _delete_linked(
+        self, model_id: str, session_id: str, session: SessionHandle | None
+    ) -> bool:
+        """Delete a model with what its collection's link policy asks for (see
+        ``models/link_integrity.py``): a refusal is ``model_is_linked`` and deletes nothing. A
+        client (``session``) must have remove permission on every model a cascade takes; the
+        server (None) may remove all. The links to null are nulled after the rows are gone, by
+        one server op per linking model, as ``session_id``."""
         async with self._db.transaction() as tx:
             models = ModelRepository(tx)
             record = await models.get(self._domain_pk, model_id)
             if record is None:
                 return False
-            await models.delete(record.pk)
-        await self.models_deleted([model_id])
+            try:
+                plan = await plan_delete(tx, self._domain_pk, record)
+            except LinkRefused as exc:
+                raise ServiceError("model_is_linked", str(exc), {"id": exc.model_id}) from None
+            for other in plan.delete.values():
+                if session is not None and other is not record:
+                    collection = plan.collections[other.collection_pk]
+                    perms = await resolve_model_permissions(
+                        tx, other, collection, session.user, session.user_pk
+                    )
+                    if not perms.remove:
+                        raise ServiceError(
+                            "unauthorized",
+                            f"deleting '{model_id}' also deletes '{other.model_id}' (it links "
+                            "to it, cascade), which you may not remove",
+                        )
+                await models.delete(other.pk)
+        await self.models_deleted(plan.delete)
+        for source_id, targets in sorted(plan.nullify.items()):
+            await self._nullify(source_id, session_id, targets)
         return True
+
+    async def _nullify(
+        self, source_id: str, session_id: str, targets: set[tuple[str, str]]
+    ) -> None:
+        def build(tree: ot.ModelTree, next_id: Callable[[], str]) -> ot.Operation | None:
+            return nullify_operation(tree.root, targets, next_id)
+
+        try:
+            await self.submit_server_operation(source_id, session_id, build)
+        except (ServiceError, SchemaViolation, ot.InvalidOperationError) as exc:
+            # Gone meanwhile, or its schema forbids null there: the link is left dangling.
+            log.warning("model %s: links to deleted models not nulled: %s", source_id, exc)
+
+    # -- links (issue 12) --------------------------------------------------------------------
+
+    async def links_of(self, model: ModelRecord) -> list[StoredLink]:
+        """The model's links as indexed at its last commit."""
+        async with self._db.transaction(readonly=True) as tx:
+            return await ModelLinkRepository(tx).links_of(model.pk)
+
+    async def backlinks(self, model: ModelRecord) -> list[Backlink]:
+        """The models linking to ``model``, and where."""
+        async with self._db.transaction(readonly=True) as tx:
+            return await ModelLinkRepository(tx).backlinks(
+                self._domain_pk, model.collection_id, model.model_id
+            )
+
+    async def may_read(self, model: ModelRecord, reader: UserRecord) -> bool:
+        """Whether the domain user ``reader`` may read ``model`` (links resolve only then)."""
+        async with self._db.transaction(readonly=True) as tx:
+            collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
+            assert collection is not None
+            perms = await resolve_model_permissions(
+                tx, model, collection, domain_user(reader), reader.pk
+            )
+        return perms.read
+
+    async def link_policy(self, collection: CollectionRecord) -> LinkPolicy:
+        async with self._db.transaction(readonly=True) as tx:
+            return await ModelLinkRepository(tx).policy(collection.pk)
+
+    async def set_link_policy(self, collection: CollectionRecord, policy: LinkPolicy) -> None:
+        """Applies to deletions from now on; existing links are not checked."""
+        async with self._db.transaction() as tx:
+            await ModelLinkRepository(tx).set_policy(collection.pk, policy)
 
     async def models_deleted(self, model_ids: Iterable[str]) -> None:
         """Models whose rows the caller has deleted (e.g. with their collection): close them

@@ -47,6 +47,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from convergence_jupyter import ot
 from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.models.limits import check_new_model
+from convergence_jupyter.models.link_index import index_new_model
 from convergence_jupyter.models.persistence import snapshot_from_json, snapshot_to_json
 from convergence_jupyter.models.schema import SchemaViolation
 from convergence_jupyter.models.service import ModelService
@@ -271,7 +272,7 @@ def _summary(record: Any, collection_id: str) -> dict[str, Any]:
     }
 
 
-async def _info(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelInfo:
+async def model_info(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelInfo:
     """Data and version read together: from the live model when it is loaded here (so they
     match what clients see), else from the store."""
     models = await service(ctx, domain, ModelService)
@@ -399,6 +400,7 @@ async def create_model(
             )
         except AlreadyExists:
             raise ProblemError(409, f"the model '{model_id}' already exists") from None
+        await index_new_model(tx, record.pk, created.pk, root)
         if grants:
             await models.set_user_permissions(created.pk, grants)
     return ModelInfo(**_summary(created, collection.collection_id), data=ot.to_plain(root))
@@ -412,7 +414,7 @@ async def create_model(
 )
 async def get_model(ctx: RequestContext, *, namespace: str, domain: str, model_id: Id) -> ModelInfo:
     record = await ctx.domain(namespace, domain)
-    return await _info(ctx, record, model_id)
+    return await model_info(ctx, record, model_id)
 
 
 class _VersionMoved(Exception):
@@ -460,7 +462,7 @@ async def replace_model(
             if exc.code == "model_not_found":
                 raise ProblemError(404, f"there is no model '{model_id}'") from None
             raise ProblemError(503, exc.message) from None
-    return await _info(ctx, record, model_id)
+    return await model_info(ctx, record, model_id)
 
 
 @router.delete(
@@ -469,9 +471,19 @@ async def replace_model(
     summary="Delete a model (open clients are closed with the 'deleted' reason)",
 )
 async def delete_model(ctx: RequestContext, *, namespace: str, domain: str, model_id: Id) -> None:
+    """The collection's link policy applies: ``refuse`` is 409 while other models link to this
+    one; ``cascade`` deletes them too; ``nullify`` sets their links to null (see the links
+    resource)."""
     record = await ctx.domain(namespace, domain)
     models = await service(ctx, record, ModelService)
-    if not await models.delete_model(model_id):
+    async with acting_session(ctx, record) as actor:
+        try:
+            deleted = await models.delete_model(model_id, actor.session_id)
+        except ServiceError as exc:
+            if exc.code == "model_is_linked":
+                raise ProblemError(409, exc.message) from None
+            raise
+    if not deleted:
         raise ProblemError(404, f"there is no model '{model_id}'")
 
 
@@ -538,7 +550,7 @@ async def export_model(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: Id
 ) -> ModelExport:
     record = await ctx.domain(namespace, domain)
-    info = await _info(ctx, record, model_id)
+    info = await model_info(ctx, record, model_id)
     model = await _model(ctx, record, model_id)
     return ModelExport(
         id=info.id,
@@ -585,6 +597,7 @@ async def import_model(
             )
         except AlreadyExists:
             raise ProblemError(409, f"the model '{body.id}' already exists") from None
+        await index_new_model(tx, record.pk, created.pk, root)
         if grants:
             await ModelRepository(tx).set_user_permissions(created.pk, grants)
     return ModelInfo(**_summary(created, collection.collection_id), data=ot.to_plain(root))

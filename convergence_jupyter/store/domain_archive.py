@@ -117,6 +117,13 @@ SECTIONS: tuple[Section, ...] = (
         order_by=("collection_pk",),
     ),
     Section(
+        "collection_link_policy",
+        "collection_link_policies",
+        refs=(Ref("collection_pk", "collection", "collection"),),
+        parent=("collection_pk", "model_collections"),
+        order_by=("collection_pk",),
+    ),
+    Section(
         "webhook",
         "webhooks",
         refs=(Ref("collection_pk", "collection", "collection"),),
@@ -137,6 +144,12 @@ SECTIONS: tuple[Section, ...] = (
         refs=(Ref("model_pk", "model", "model"), Ref("user_id", "user", _USER)),
         parent=("model_pk", "models"),
         order_by=("model_pk", "user_id"),
+    ),
+    Section(
+        "model_link",
+        "model_links",
+        refs=(Ref("source_pk", "source", "model"),),
+        order_by=("source_pk", "path"),
     ),
     Section(
         "operation",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import (
     api_key_tables,  # noqa: F401  (REST API keys)
     lineage_tables,  # noqa: F401  (reconnect token -> session chain)
+    link_tables,  # noqa: F401  (model link index, link delete policies)
     model_tables,  # noqa: F401  (registers the model service's tables)
     notebook_tables,  # noqa: F401  (notebook file ids)
     schema_tables,  # noqa: F401  (collection JSON schemas)

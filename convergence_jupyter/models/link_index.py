@@ -1,0 +1,61 @@
+"""Keeping the link index in step with a model's committed data.
+
+Decision: after every committed batch the links are recomputed from the whole tree rather than
+from the changed subtrees, because array inserts and moves shift the paths of links outside
+the changed subtree. It stays cheap: a snapshot whose JSON text has no ``"$ref"`` (a C-speed
+substring test on the text the commit has just written) and no indexed links skips the walk,
+and the index is written only when the set of links changed. The write is its own transaction
+right after the batch's (the SQLite commit path is one tuned call); a crash between the two
+leaves the index one batch behind until the model's next commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convergence_jupyter import ot
+from convergence_jupyter.models.links import REF_MARKER, Link, find_links
+from convergence_jupyter.store.database import Database
+from convergence_jupyter.store.model_links import ModelLinkRepository, StoredLink
+
+
+def _stored(links: Iterable[Link]) -> list[StoredLink]:
+    return [StoredLink(k.path, k.collection, k.model_id) for k in sorted(links)]
+
+
+def links_from_stored(rows: Iterable[StoredLink]) -> frozenset[Link]:
+    return frozenset(Link(r.path, r.collection, r.model_id) for r in rows)
+
+
+async def index_new_model(
+    tx: AsyncSession, domain_pk: int, model_pk: int, root: ot.ObjectValue
+) -> None:
+    """Index the links of a model being created, in the creating transaction."""
+    links = find_links(root)
+    if links:
+        await ModelLinkRepository(tx).replace(domain_pk, model_pk, _stored(links))
+
+
+class LinkIndexer:
+    """One live model's view of its indexed links; used only inside its serializer."""
+
+    def __init__(
+        self, database: Database, domain_pk: int, model_pk: int, known: frozenset[Link]
+    ) -> None:
+        self._db = database
+        self._domain_pk = domain_pk
+        self._pk = model_pk
+        self.known = known
+
+    async def committed(self, root: ot.ObjectValue, snapshot: str) -> None:
+        """(After a batch was stored.) Rewrite the index if the model's links changed."""
+        if not self.known and REF_MARKER not in snapshot:
+            return
+        links = find_links(root)
+        if links == self.known:
+            return
+        async with self._db.transaction() as tx:
+            await ModelLinkRepository(tx).replace(self._domain_pk, self._pk, _stored(links))
+        self.known = links
