@@ -68,6 +68,12 @@ async def policy(w: World, collection_id: str, chosen: LinkPolicy) -> None:
     await w.service.set_link_policy(collection, chosen)
 
 
+async def query(w: World, s: FakeSession, text: str) -> list[str]:
+    """Model ids a query returns: links are data, so queries filter on their fields."""
+    _, reply = await w.request(s, "modelsQueryRequest", pb.ModelsQueryRequestMessage(query=text))
+    return [m.modelId for m in reply.models]
+
+
 async def delete(w: World, s: FakeSession, model_id: str) -> None:
     await w.request(
         s, "deleteRealtimeModelRequest", pb.DeleteRealtimeModelRequestMessage(modelId=model_id)
@@ -81,6 +87,10 @@ def test_index_follows_ops_and_deletes_apply_the_policy(run_world: RunWorld) -> 
             await create(w, b, "people", model_id, {"name": model_id})
         root_id = await create(w, a, "docs", "d", {"who": ref("people", "p1"), "n": 0})
         assert await links(w, "d") == {Link("/who", "people", "p1")}
+        await create(w, a, "docs", "other", {"who": ref("people", "p2")})
+        assert await query(w, a, "SELECT FROM docs WHERE who.$ref.id = 'p1'") == ["d"]
+        linked = "SELECT FROM docs WHERE who.`$ref`.collection = 'people' ORDER BY @id"
+        assert await query(w, a, linked) == ["d", "other"]
 
         opened = await w.request(
             a,
