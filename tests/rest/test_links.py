@@ -129,3 +129,38 @@ async def test_delete_policies(api: Api, app: Any) -> None:
     assert (await api("PUT", policy, user="admin1", body={"policy": "cascade"})).status == 200
     assert (await api("DELETE", f"{D}/models/carol", user="writer1")).status == 204
     assert (await api("GET", f"{D}/models/d1", user="reader1")).status == 404
+
+
+async def test_cascade_follows_chains_and_cycles_and_a_refusal_stops_it_all(
+    api: Api, app: Any
+) -> None:
+    """a <-> b in a cascade collection, c (refuse collection) linked from b: deleting c is
+    refused; deleting a takes b (cycle, once); a self-link is no obstacle."""
+    for collection in ("loop", "strict"):
+        assert (
+            await api("POST", f"{D}/collections", user="admin1", body={"id": collection})
+        ).status == 201
+    await api("PUT", f"{D}/collections/loop/link-policy", user="admin1", body={"policy": "cascade"})
+    await api(
+        "PUT", f"{D}/collections/strict/link-policy", user="admin1", body={"policy": "refuse"}
+    )
+    models = [
+        ("strict", "c", {"me": ref("strict", "c")}),
+        ("loop", "a", {"next": ref("loop", "b")}),
+        ("loop", "b", {"next": ref("loop", "a"), "keep": ref("strict", "c")}),
+    ]
+    for collection, model_id, data in models:
+        made = await api(
+            "POST",
+            f"{D}/collections/{collection}/models",
+            user="writer1",
+            body={"id": model_id, "data": data},
+        )
+        assert made.status == 201, made.body
+    refused = await api("DELETE", f"{D}/models/c", user="writer1")
+    assert refused.status == 409 and "b at /keep" in refused.problem["detail"]
+    assert (await api("DELETE", f"{D}/models/a", user="writer1")).status == 204
+    for model_id in ("a", "b"):
+        assert (await api("GET", f"{D}/models/{model_id}", user="reader1")).status == 404
+    # b is gone, so only c's own link is left: the refuse policy no longer blocks.
+    assert (await api("DELETE", f"{D}/models/c", user="writer1")).status == 204
