@@ -35,7 +35,12 @@ from convergence_jupyter.store.model_links import LinkPolicy
 from convergence_jupyter.store.models import CollectionRepository, ModelRecord, ModelRepository
 from convergence_jupyter.store.records import DomainRecord
 
-router = Router(tag="links", description="Links between models: lists, resolving, delete policy.")
+router = Router(
+    tag="links",
+    description='Links between models: a value {"$ref": {"collection": C, "id": M}} in a '
+    "model's data (exactly those keys, non-empty strings). Lists, resolving (data only for a "
+    "reader who may read the target), and the per-collection delete policy.",
+)
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
 DOMAIN = "/domains/{namespace}/{domain}"
