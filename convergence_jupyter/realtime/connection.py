@@ -390,7 +390,16 @@ class ClientConnection:
     async def _handle_connection_request(self, message: IncomingMessage) -> None:
         request = message.body
         assert isinstance(request, core_pb2.ConnectionRequestMessage)
+        started = self._loop.time()
         outcome = await self._server.open_session(self, request)
+        elapsed = self._loop.time() - started
+        if elapsed > self._limits.handshake_timeout:
+            # The rc.12 client gives up on a login after 10 s and reconnects on a new socket.
+            log.warning(
+                "a login took %.1f s (handshake timeout %.1f s)",
+                elapsed,
+                self._limits.handshake_timeout,
+            )
         if self.state is State.CLOSED:
             if outcome.success is not None:
                 await self._server.close_session(outcome.success.session_id)
@@ -433,7 +442,12 @@ class ClientConnection:
         self._schedule_heartbeat()
 
     def _on_handshake_timeout(self) -> None:
-        if self.state in (State.AWAITING_CONNECT, State.AUTHENTICATING, State.REFUSED):
+        # Only a client that sent no connectionRequest is at fault. Once it has (AUTHENTICATING)
+        # the wait is ours, e.g. a database busy right after a restart: closing then made the
+        # rc.12 client, which had already given up on that socket and reconnected on another,
+        # treat the close as a drop of its *current* connection, and a model resync then died
+        # inside the client (its resync entry was cleared under it, a TypeError) for good.
+        if self.state in (State.AWAITING_CONNECT, State.REFUSED):
             self._close(CLOSE_POLICY_VIOLATION, "no connectionRequest within the handshake timeout")
 
     # -- heartbeat ---------------------------------------------------------------------------
