@@ -48,6 +48,18 @@ The domain services, named as in the JS client::
 
 They survive an automatic reconnect: activities and rooms are re-joined, missed chat events
 are delivered from history, presence is shared and subscribed again.
+
+Offline across process restarts (``offline.py``, ``offline_store.py``)::
+
+    domain = await connect(url, anonymous="bot", offline_store="bot.sqlite")
+    await domain.models().subscribe_offline("n1")   # kept in the SQLite file from now on
+    model = await domain.models().open("n1")        # edits offline are written as made
+    # later, another process with the same file resumes with the stored reconnect token:
+    domain = await connect(url, offline_store="bot.sqlite")
+    model = await domain.models().open("n1")        # = open_offline("n1"): resynced, sent once
+
+``unsubscribe_offline(id)``, ``offline_subscriptions()`` and ``offline_saved()`` (wait for the
+writes) complete it; a model deleted while we were away opens closed, with the reason.
 """
 
 from .activities import (

@@ -38,6 +38,7 @@ from .references import LocalReference, ModelReference, ReferenceEvent, Referenc
 if TYPE_CHECKING:
     from .connection import Connection
     from .domain import Domain
+    from .offline import OfflineModels
 
 _log = logging.getLogger(__name__)
 
@@ -111,6 +112,21 @@ def _permissions(data: pb.ModelPermissionsData) -> dict[str, bool]:
     return {"read": data.read, "write": data.write, "remove": data.remove, "manage": data.manage}
 
 
+class ValueIds:
+    """Mints the counter part of new value ids; readable, so the offline store can keep it."""
+
+    def __init__(self, next_value: int = 0) -> None:
+        self.next_value = next_value
+
+    def __iter__(self) -> ValueIds:
+        return self
+
+    def __next__(self) -> int:
+        value = self.next_value
+        self.next_value += 1
+        return value
+
+
 class RealTimeModel:
     def __init__(self, service: ModelService, reply: pb.OpenRealtimeModelResponseMessage) -> None:
         self._service = service
@@ -127,7 +143,7 @@ class RealTimeModel:
         #: False while the connection is down or the model is resynchronising.
         self.online = True
         self._resync: _Resync | None = None
-        self._ids = itertools.count()
+        self._ids = ValueIds()
         self._prefix = reply.valueIdPrefix
         self._element_sources: dict[str, EventSource[ElementEvent | ReferenceEvent]] = {}
         #: Told synchronously what each op did to the tree (old values included), whether it
@@ -238,6 +254,7 @@ class RealTimeModel:
             outgoing = self._cc.complete_batch()
             if outgoing is not None:
                 self._send(outgoing.sequence_number, outgoing.context_version, outgoing.op)
+            self._service._changed(self)
 
     def _check_writable(self) -> None:
         if self.closed:
@@ -255,6 +272,7 @@ class RealTimeModel:
         self._tell_appliers(applied, local=True)
         if outgoing is not None:
             self._send(outgoing.sequence_number, outgoing.context_version, outgoing.op)
+        self._service._changed(self)
         self._emit(op, self.session_id, local=True)
 
     def _observe_applied(
@@ -336,6 +354,7 @@ class RealTimeModel:
         applied = ot.apply(self._tree, op)
         self._references.applied(applied)
         self._tell_appliers(applied, local=False)
+        self._service._changed(self)
         for part in op.ops if isinstance(op, o.CompoundOperation) else (op,):
             self._emit(part, body.sessionId, local=False, model_event=False)
         self.events.emit(
@@ -344,6 +363,7 @@ class RealTimeModel:
 
     def _on_ack(self, body: pb.OperationAcknowledgementMessage) -> None:
         self._cc.acknowledge(body.version, body.sequenceNumber)
+        self._service._changed(self)
         if self._cc.committed:
             self._committed.set()
             self.events.emit(ModelEvent("committed", self.session_id, version=self.version))
@@ -448,6 +468,8 @@ class RealTimeModel:
             except ServerError as exc:
                 if exc.code in _MODEL_GONE or delay is None:
                     service._offline.pop(self.id, None)
+                    if exc.code in _MODEL_GONE:
+                        service._forget_offline(self.id)
                     self.events.emit(ModelEvent("force_closed", reason=f"resync failed: {exc}"))
                     self._closed(f"resync failed: {exc}")
                     return
@@ -509,6 +531,8 @@ class ModelService:
         self._auto_create: dict[int, pb.AutoCreateModelConfigResponseMessage] = {}
         self._auto_ids = itertools.count(1)
         self._scratch_ids = itertools.count()
+        #: Set by ``connect(offline_store=...)`` (client/offline.py).
+        self._offline_models: OfflineModels | None = None
         self.attach(connection)
 
     def attach(self, connection: Connection) -> None:
@@ -600,8 +624,82 @@ class ModelService:
             raise TypeError("model data must be a dict")
         return wire.object_to_wire(root)
 
+    # -- offline (client/offline.py) ---------------------------------------------------------
+
+    def _changed(self, model: RealTimeModel) -> None:
+        if self._offline_models is not None:
+            self._offline_models.changed(model)
+
+    def _forget_offline(self, model_id: str) -> None:
+        if self._offline_models is not None:
+            self._offline_models.forget(model_id)
+
+    def _require_store(self) -> OfflineModels:
+        if self._offline_models is None:
+            raise ConvergenceError("connect(..., offline_store=path) to use offline models")
+        return self._offline_models
+
+    def _open_model(self, model_id: str) -> RealTimeModel | None:
+        for model in self.open_models():
+            if model.id == model_id and not model.closed:
+                return model
+        return None
+
+    async def subscribe_offline(self, model_id: str) -> None:
+        """Keep this model in the offline store from now on (as rc.12's ``subscribeOffline``):
+        its state and unacknowledged edits are written as they change, so a later process
+        (``open_offline``) continues where this one stopped, connected or not."""
+        offline = self._require_store()
+        offline.subscribe(model_id)
+        model = self._open_model(model_id)
+        if model is not None:
+            offline.changed(model)
+        await offline.store.flush()
+
+    async def unsubscribe_offline(self, model_id: str) -> None:
+        """Stop keeping the model offline and forget its stored state (unsent edits too)."""
+        offline = self._require_store()
+        offline.unsubscribe(model_id)
+        await offline.store.flush()
+
+    def offline_subscriptions(self) -> list[str]:
+        return sorted(self._require_store()._subscribed)
+
+    async def offline_saved(self) -> None:
+        """Wait until every change made so far to subscribed models is in the store."""
+        await self._require_store().flush()
+
+    async def open_offline(self, model_id: str) -> RealTimeModel:
+        """Open a subscribed model from the offline store: the stored state with the edits not
+        yet acknowledged, resynchronised with the server as after a reconnect (now if
+        connected, else when the domain reconnects). Watch ``online`` or ``committed()``; a
+        model deleted (or made unreadable) meanwhile is closed ("force_closed" with the
+        reason) and its stored state removed. ``LookupError`` when nothing is stored."""
+        offline = self._require_store()
+        model = self._open_model(model_id)
+        if model is not None:
+            return model
+        model = await offline.restore(self, model_id)
+        if model is None:
+            raise LookupError(f"no stored state of model {model_id!r}")
+        offline.subscribe(model_id)
+        self._offline[model.id] = model
+        if self._connection.is_open:
+            await model._resynchronize()
+        return model
+
+    async def _stored(self, model_id: str | None) -> bool:
+        offline = self._offline_models
+        if offline is None or model_id is None or not offline.subscribed(model_id):
+            return False
+        return await offline.store.load(model_id) is not None
+
     async def open(self, model_id: str) -> RealTimeModel:
-        """Open an existing model (``ModelNotFoundError`` when there is none)."""
+        """Open an existing model (``ModelNotFoundError`` when there is none). A subscribed
+        model with a stored state is opened from it (:meth:`open_offline`), so edits a
+        previous process could not send are not lost."""
+        if await self._stored(model_id):
+            return await self.open_offline(model_id)
         request = pb.OpenRealtimeModelRequestMessage()
         request.modelId.value = model_id
         return await self._open(request)
@@ -611,6 +709,9 @@ class ModelService:
     ) -> RealTimeModel:
         """Open the model, creating it with ``data`` in ``collection`` if it does not exist
         (``id`` None: a new model with a server-chosen id)."""
+        if await self._stored(id):
+            assert id is not None
+            return await self.open_offline(id)
         auto_id = next(self._auto_ids)
         self._auto_create[auto_id] = pb.AutoCreateModelConfigResponseMessage(
             collection=collection, data=self._data(data)
@@ -634,6 +735,7 @@ class ModelService:
             opened.append(model)
 
         await self._connection.request("openRealTimeModelRequest", request, on_response=register)
+        self._changed(opened[0])
         return opened[0]
 
     async def create(

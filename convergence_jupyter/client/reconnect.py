@@ -172,6 +172,7 @@ class Reconnector:
         domain.session_id = success.sessionId
         if success.reconnectToken:
             domain.reconnect_token = success.reconnectToken
+            domain._remember_token()
         return connection
 
     # -- the end -----------------------------------------------------------------------------
