@@ -6,7 +6,8 @@ the changed subtree. It stays cheap: a snapshot whose JSON text has no ``"$ref"`
 substring test on the text the commit has just written) and no indexed links skips the walk,
 and the index is written only when the set of links changed. The write is its own transaction
 right after the batch's (the SQLite commit path is one tuned call); a crash between the two
-leaves the index one batch behind until the model's next commit.
+leaves the index one batch behind until the model is next loaded (the load checks the index
+against the snapshot before anyone can edit) or commits again.
 """
 
 from __future__ import annotations

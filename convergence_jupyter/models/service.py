@@ -164,7 +164,14 @@ class ModelService(ServiceBase):
                     links = links_from_stored(await ModelLinkRepository(tx).links_of(record.pk))
             result: LiveModel | None = None
             if record is not None:
-                result = self._make_live(record, schema, links)
+                tree = ot.ModelTree(snapshot_from_json(record.data))
+                indexer = LinkIndexer(self._db, self._domain_pk, record.pk, links)
+                # Repairs an index a crash left one batch behind, before anyone can edit.
+                try:
+                    await indexer.committed(tree.root, record.data)
+                except Exception:
+                    log.exception("model %s: the link index could not be repaired", model_id)
+                result = self._make_live(record, schema, indexer, tree)
                 self._live[model_id] = result
             future.set_result(result)
             return result
@@ -191,9 +198,11 @@ class ModelService(ServiceBase):
         self,
         record: ModelRecord,
         schema: CollectionSchema | None = None,
-        links: frozenset[Link] = frozenset(),
+        links: LinkIndexer | None = None,
+        tree: ot.ModelTree | None = None,
     ) -> LiveModel:
-        tree = ot.ModelTree(snapshot_from_json(record.data))
+        if tree is None:
+            tree = ot.ModelTree(snapshot_from_json(record.data))
         pk = record.pk
 
         async def load_replay(first: int, last: int) -> list[ReplayOp]:
@@ -209,7 +218,9 @@ class ModelService(ServiceBase):
         return LiveModel(
             record,
             tree,
-            ModelPersistence(self._db, pk, LinkIndexer(self._db, self._domain_pk, pk, links)),
+            ModelPersistence(
+                self._db, pk, links or LinkIndexer(self._db, self._domain_pk, pk, frozenset())
+            ),
             on_unload=self._unloaded,
             load_replay=load_replay,
             ensure_known=self._runtime.directory.ensure_known,

@@ -18,7 +18,7 @@ from convergence_jupyter.models import wire
 from convergence_jupyter.models.links import Link
 from convergence_jupyter.models.persistence import snapshot_from_json
 from convergence_jupyter.protocol.schema import model_pb2 as pb
-from convergence_jupyter.store.model_links import LinkPolicy
+from convergence_jupyter.store.model_links import LinkPolicy, ModelLinkRepository
 from convergence_jupyter.store.models import CollectionRepository, ModelRecord, ModelRepository
 
 from .conftest import FakeSession, RunWorld, World, submit
@@ -91,6 +91,19 @@ def test_index_follows_ops_and_deletes_apply_the_policy(run_world: RunWorld) -> 
         assert await query(w, a, "SELECT FROM docs WHERE who.$ref.id = 'p1'") == ["d"]
         linked = "SELECT FROM docs WHERE who.`$ref`.collection = 'people' ORDER BY @id"
         assert await query(w, a, linked) == ["d", "other"]
+
+        # An index left behind (a crash between the batch and its index write) is repaired
+        # when the model loads.
+        other = await record(w, "other")
+        async with w.db.transaction() as tx:
+            await ModelLinkRepository(tx).replace(w.domain.pk, other.pk, [])
+        assert await links(w, "other") == set()
+        await w.request(
+            b,
+            "openRealTimeModelRequest",
+            pb.OpenRealtimeModelRequestMessage(modelId=StringValue(value="other")),
+        )
+        assert await links(w, "other") == {Link("/who", "people", "p2")}
 
         opened = await w.request(
             a,
