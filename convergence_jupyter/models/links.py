@@ -5,7 +5,8 @@ keys ``collection`` and ``id`` (both non-empty)::
 
     {"$ref": {"collection": "people", "id": "alice"}}
 
-Anything else, e.g. ``{"$ref": "x"}`` or a ``$ref`` object beside other keys, is ordinary data,
+The target is a model of the same domain, named by its collection and model id. Anything
+else, e.g. ``{"$ref": "x"}`` or a ``$ref`` object beside other keys, is ordinary data,
 so free-form models that happen to use ``$ref`` keep working. A link's own contents are not
 searched for further links. Paths are JSON Pointers (RFC 6901) into the model's data, as the
 schema reports use.
