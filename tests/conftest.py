@@ -1,4 +1,4 @@
-"""Suite-wide fixtures: the pytest-jupyter server fixtures, and hypothesis profiles."""
+"""Suite-wide set-up: the pytest-jupyter server fixtures, hypothesis profiles, test order."""
 
 from __future__ import annotations
 
