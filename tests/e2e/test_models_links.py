@@ -1,6 +1,7 @@
 """Model links with the real rc.12 client (issue 12): deleting a linked-to model of a
-"nullify" collection nulls the link in a model another client has open (an ordinary remote op
-it applies), and deleting one of a "refuse" collection fails with the server's reason."""
+"nullify" collection nulls the link in a model other clients have open (an ordinary remote op
+they apply, the deleter included, who edits on), and deleting one of a "refuse" collection
+fails with the server's reason."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def test_nullify_reaches_open_clients_and_refuse_fails_the_delete(
     two = {"$ref": {"collection": refuse_coll, "id": f"{model_id}-t2"}}
     assert r["aData"] == {"one": None, "two": two}, r
     assert r["aVersion"] == 1, r
+    assert r["bOpen"] and r["bData"] == {"one": None, "two": two}, r
+    assert r["aAfter"] == {"one": None, "two": two, "after": 1}, r
     assert r["refused"] and "cannot be deleted" in r["refused"], r
     status, text = _rest(server, "GET", f"/models/{model_id}/links")
     assert status == 200, text

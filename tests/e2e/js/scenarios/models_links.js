@@ -1,7 +1,7 @@
 "use strict";
 // Model links with the real client (issue 12): a has a model open that links to two targets;
 // b deletes the one in a "nullify" collection and a sees the link become null as an ordinary
-// remote op; b's delete of the one in a "refuse" collection fails with the server's reason.
+// remote op (so does b, the deleter, which has it open too and edits on); b's delete of the one in a "refuse" collection fails with the server's reason.
 // args: {url, modelId, docs, nullColl, refuseColl}
 module.exports = async function modelsLinks(args, lib) {
   const opts = () => lib.buildOptions({}, lib.newWireStats());
@@ -17,10 +17,19 @@ module.exports = async function modelsLinks(args, lib) {
       collection: args.docs, id: args.modelId,
       data: { one: link(args.nullColl, t1), two: link(args.refuseColl, t2) },
     });
+    // b has the linking model open too: the nulling op comes as b's own session's.
+    const mb = await b.models().open(args.modelId);
     await b.models().remove(t1);
-    for (let i = 0; i < 200 && ma.root().get("one").value() !== null; i++) await lib.sleep(20);
+    const nulled = (m) => m.root().get("one").value() === null;
+    for (let i = 0; i < 200 && !(nulled(ma) && nulled(mb)); i++) await lib.sleep(20);
     out.aData = ma.root().toJSON();
     out.aVersion = ma.version();
+    out.bData = mb.root().toJSON();
+    out.bOpen = mb.isOpen();
+    mb.root().set("after", 1);
+    while (!mb.isCommitted()) await lib.sleep(20);
+    for (let i = 0; i < 200 && !ma.root().hasKey("after"); i++) await lib.sleep(20);
+    out.aAfter = ma.root().toJSON();
     try {
       await b.models().remove(t2);
       out.refused = null;
@@ -28,6 +37,7 @@ module.exports = async function modelsLinks(args, lib) {
       out.refused = String(e && e.message);
     }
     await ma.close();
+    await mb.close();
   } finally {
     await lib.safeDisconnect(a);
     await lib.safeDisconnect(b);
