@@ -254,7 +254,7 @@ class RealTimeModel:
             outgoing = self._cc.complete_batch()
             if outgoing is not None:
                 self._send(outgoing.sequence_number, outgoing.context_version, outgoing.op)
-            self._service._changed(self)
+            self._service._changed(self, local=True)
 
     def _check_writable(self) -> None:
         if self.closed:
@@ -272,7 +272,7 @@ class RealTimeModel:
         self._tell_appliers(applied, local=True)
         if outgoing is not None:
             self._send(outgoing.sequence_number, outgoing.context_version, outgoing.op)
-        self._service._changed(self)
+        self._service._changed(self, local=True)
         self._emit(op, self.session_id, local=True)
 
     def _observe_applied(
@@ -354,7 +354,7 @@ class RealTimeModel:
         applied = ot.apply(self._tree, op)
         self._references.applied(applied)
         self._tell_appliers(applied, local=False)
-        self._service._changed(self)
+        self._service._changed(self, local=False)
         for part in op.ops if isinstance(op, o.CompoundOperation) else (op,):
             self._emit(part, body.sessionId, local=False, model_event=False)
         self.events.emit(
@@ -363,7 +363,7 @@ class RealTimeModel:
 
     def _on_ack(self, body: pb.OperationAcknowledgementMessage) -> None:
         self._cc.acknowledge(body.version, body.sequenceNumber)
-        self._service._changed(self)
+        self._service._changed(self, local=False)
         if self._cc.committed:
             self._committed.set()
             self.events.emit(ModelEvent("committed", self.session_id, version=self.version))
@@ -626,9 +626,9 @@ class ModelService:
 
     # -- offline (client/offline.py) ---------------------------------------------------------
 
-    def _changed(self, model: RealTimeModel) -> None:
+    def _changed(self, model: RealTimeModel, *, local: bool) -> None:
         if self._offline_models is not None:
-            self._offline_models.changed(model)
+            self._offline_models.changed(model, local=local)
 
     def _forget_offline(self, model_id: str) -> None:
         if self._offline_models is not None:
@@ -653,8 +653,8 @@ class ModelService:
         offline.subscribe(model_id)
         model = self._open_model(model_id)
         if model is not None:
-            offline.changed(model)
-        await offline.store.flush()
+            offline.changed(model, local=True)
+        await offline.flush()
 
     async def unsubscribe_offline(self, model_id: str) -> None:
         """Stop keeping the model offline and forget its stored state (unsent edits too)."""
@@ -735,7 +735,7 @@ class ModelService:
             opened.append(model)
 
         await self._connection.request("openRealTimeModelRequest", request, on_response=register)
-        self._changed(opened[0])
+        self._changed(opened[0], local=True)  # a subscribed model is stored from its open on
         return opened[0]
 
     async def create(
