@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from convergence_jupyter.client import connect
+from convergence_jupyter.client import AuthenticationError, connect
 from convergence_jupyter.client.offline_store import OfflineStore
 from tests.client.conftest import ClientFactory
 from tests.client.test_reconnect import FAST, Relay, wait_for
@@ -223,3 +223,28 @@ async def test_an_open_batch_is_written_when_it_ends(
         assert fresh.value() == {"log": ["one", "two"]} and fresh.version == 1
     finally:
         await second.dispose()
+
+
+async def test_a_refused_stored_token_falls_back_to_the_credentials(
+    realtime_url: str, tmp_path: Path
+) -> None:
+    """An expired or unknown stored token: the given login is used (and its token stored);
+    without one the refusal is raised."""
+    store_path = tmp_path / "bot.sqlite"
+    store = await OfflineStore.open(store_path)
+    store.save_token(realtime_url, "not-a-token")
+    await store.flush()
+    store.close()
+    with pytest.raises(AuthenticationError):
+        await connect(realtime_url, offline_store=store_path, **OPTIONS)
+    domain = await connect(realtime_url, anonymous="bot", offline_store=store_path, **OPTIONS)
+    try:
+        assert domain.user.display_name == "bot"
+        token = domain.reconnect_token
+    finally:
+        await domain.dispose()
+    store = await OfflineStore.open(store_path)
+    try:
+        assert await store.token(realtime_url) == token
+    finally:
+        store.close()
