@@ -13,6 +13,10 @@ All SQLite work runs on one worker thread, in submission order, so the event loo
 for the disk and a later snapshot of a model never lands before an earlier one. A save is a
 single transaction (the model row and its queue together), so a process killed mid-write
 leaves the previous consistent state.
+
+One process at a time: the store takes an exclusive lock on ``<file>.lock`` (released when it
+closes or the process dies), because two processes resuming the same queue with the same
+sequence numbers would each send the other's edits.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +32,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock
+    fcntl = None  # type: ignore[assignment]
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -52,6 +62,10 @@ CREATE TABLE IF NOT EXISTS pending_ops (
 CREATE TABLE IF NOT EXISTS subscriptions (model_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS sessions (url TEXT PRIMARY KEY, reconnect_token TEXT NOT NULL);
 """
+
+
+class OfflineStoreBusyError(RuntimeError):
+    """Another process has this offline store open."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,20 +99,37 @@ class OfflineStore:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="convergence-offline-store")
         self._db: sqlite3.Connection | None = None
         self._closed = False
+        self._lock_fd: int | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> OfflineStore:
         store = cls(path)
-        await store._run(store._connect)
+        try:
+            await store._run(store._connect)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def _connect(self) -> None:
+        self._lock()
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
         self._db = db
+
+    def _lock(self) -> None:
+        if fcntl is None:
+            return
+        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OfflineStoreBusyError(f"{self.path} is open in another process") from None
+        self._lock_fd = fd
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -248,6 +279,9 @@ class OfflineStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
 
 
 def _log_failure(future: Future[Any]) -> None:

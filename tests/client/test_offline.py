@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from convergence_jupyter.client import AuthenticationError, connect
-from convergence_jupyter.client.offline_store import OfflineStore
+from convergence_jupyter.client.offline_store import OfflineStore, OfflineStoreBusyError
 from tests.client.conftest import ClientFactory
 from tests.client.test_reconnect import FAST, Relay, wait_for
 
@@ -248,3 +248,15 @@ async def test_a_refused_stored_token_falls_back_to_the_credentials(
         assert await store.token(realtime_url) == token
     finally:
         store.close()
+
+
+async def test_one_process_at_a_time(tmp_path: Path) -> None:
+    """A second opener of the same file is refused until the first closes it."""
+    first = await OfflineStore.open(tmp_path / "s.sqlite")
+    try:
+        with pytest.raises(OfflineStoreBusyError):
+            await OfflineStore.open(tmp_path / "s.sqlite")
+    finally:
+        first.close()
+    again = await OfflineStore.open(tmp_path / "s.sqlite")
+    again.close()
