@@ -66,10 +66,17 @@ class Backlinks(BaseModel):
     backlinks: list[Backlink]
 
 
+#: The longest ``path`` a resolve request takes (see ``ResolveQuery.path``).
+MAX_POINTER = 2048
+
+
 class ResolveQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(max_length=64 * 1024, description="JSON Pointer of the link.")
+    #: A query string must fit Tornado's request line (64 KiB) even when every character is
+    #: percent-encoded; links deeper than 2,048 characters of pointer are read through
+    #: ``GET .../links``.
+    path: str = Field(max_length=MAX_POINTER, description="JSON Pointer of the link.")
     as_username: str | None = Field(
         None, min_length=1, max_length=255, description="Resolve as this domain user."
     )
