@@ -37,6 +37,7 @@ from convergence_jupyter.models.link_index import LinkIndexer, index_new_model, 
 from convergence_jupyter.models.link_integrity import LinkRefused, plan_delete
 from convergence_jupyter.models.links import Link, nullify_operation
 from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
+from convergence_jupyter.models.offline import OfflineSubscriptions, base36
 from convergence_jupyter.models.permissions import (
     CREATOR,
     may_create,
@@ -121,6 +122,11 @@ class ModelService(ServiceBase):
         self._closed_sessions: set[str] = set()
         #: collection pk -> (schema text, parsed schema): parsed once, not per model load.
         self._schemas: dict[int, tuple[str, CollectionSchema]] = {}
+        #: Offline subscriptions (models/offline.py), told of commits, deletions and grants.
+        self.offline = OfflineSubscriptions(database, self._domain_pk, self._has_open)
+
+    def _has_open(self, session_id: str, model_id: str) -> bool:
+        return model_id in self._resources.get(session_id, {}).values()
 
     def handlers(self) -> Mapping[str, Handler]:
         return {
@@ -141,6 +147,7 @@ class ModelService(ServiceBase):
             "historicalOperationsRequest": self._historical_operations,
             "modelGetVersionAtTimeRequest": self._version_at_time,
             "modelsQueryRequest": self._query,
+            "modelOfflineSubscriptionChange": self.offline.change,
         }
 
     # -- live models -------------------------------------------------------------------------
@@ -227,7 +234,7 @@ class ModelService(ServiceBase):
             on_forced=self._forget_member,
             idle_seconds=self._idle_seconds,
             limits=self._limits,
-            on_committed=self._committed if self._lifecycle is not None else None,
+            on_committed=self._committed,
             schema=schema,
         )
 
@@ -236,6 +243,7 @@ class ModelService(ServiceBase):
         return ModelRef(domain.pk, domain.namespace, domain.name, collection_id, model_id)
 
     def _committed(self, live: LiveModel) -> None:
+        self.offline.model_changed(live.model_id)
         if self._lifecycle is not None:
             ref = self._ref(live.collection_id, live.model_id)
             self._lifecycle.model_changed(ref, live.version)
@@ -299,6 +307,7 @@ class ModelService(ServiceBase):
     async def on_session_closed(self, session: SessionHandle) -> None:
         sid = session.session_id
         self._closed_sessions.add(sid)
+        self.offline.session_closed(sid)
         resources = self._resources.pop(sid, {})
         self._next_resource.pop(sid, None)
         for model_id in set(resources.values()):
@@ -316,6 +325,7 @@ class ModelService(ServiceBase):
         await self._drop_if_ephemeral(live)
 
     async def close(self) -> None:
+        await self.offline.close()
         for live in list(self._live.values()):
             live.unload()
 
@@ -723,6 +733,7 @@ class ModelService(ServiceBase):
                 await live.call_async(refresh)
             except ModelGone:
                 pass
+        self.offline.models_changed([body.modelId])
         return "setModelPermissionsResponse", pb.SetModelPermissionsResponseMessage()
 
     # -- trusted server-side access (used by notebooks/) ---------------------------------------
@@ -923,7 +934,9 @@ class ModelService(ServiceBase):
 
     async def models_deleted(self, model_ids: Iterable[str]) -> None:
         """Models whose rows the caller has deleted (e.g. with their collection): close them
-        for their sessions with the "deleted" code."""
+        for their sessions with the "deleted" code; offline subscribers are told."""
+        model_ids = list(model_ids)
+        self.offline.models_changed(model_ids)
         for model_id in model_ids:
             live = self._live.get(model_id)
             if live is not None and not live.closed:
@@ -935,7 +948,9 @@ class ModelService(ServiceBase):
     async def permissions_changed(self, model_ids: Iterable[str] | None = None) -> None:
         """Grants changed outside a session (REST): re-resolve the members of these loaded
         models (None: all, after a collection's grants changed); those who lost read access
-        are force-closed, the others told their new permissions."""
+        are force-closed, the others told their new permissions; so are offline subscribers."""
+        model_ids = None if model_ids is None else list(model_ids)
+        self.offline.models_changed(model_ids)
         wanted = set(self._live) if model_ids is None else set(model_ids)
         for model_id in wanted:
             live = self._live.get(model_id)
@@ -994,14 +1009,7 @@ class ModelService(ServiceBase):
         return "modelsQueryResponse", reply
 
 
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, digit = divmod(number, 36)
-        text = digits[digit] + text
-        if number == 0:
-            return text
+_base36 = base36
 
 
 async def _server_operation(
