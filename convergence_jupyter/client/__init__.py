@@ -62,6 +62,8 @@ Offline across process restarts (``offline.py``, ``offline_store.py``)::
 writes) complete it; a model deleted while we were away opens closed, with the reason.
 """
 
+from convergence_jupyter.ot.links import Link
+
 from .activities import (
     Activity,
     ActivityAutoCreate,
@@ -139,6 +141,7 @@ from .references import (
     ModelReference,
     ReferenceEvent,
 )
+from .rest import Backlink, RestClient, RestError
 from .undo import UndoManager
 
 __all__ = [
@@ -153,6 +156,7 @@ __all__ = [
     "AlreadyExistsError",
     "AlreadyJoinedError",
     "AuthenticationError",
+    "Backlink",
     "Chat",
     "ChatCreatedEvent",
     "ChatEvent",
@@ -184,6 +188,7 @@ __all__ = [
     "InvalidMessageError",
     "InvalidReferenceError",
     "LimitExceededError",
+    "Link",
     "LocalReference",
     "ModelClosedError",
     "ModelEvent",
@@ -207,6 +212,8 @@ __all__ = [
     "RealTimeObject",
     "RealTimeString",
     "ReferenceEvent",
+    "RestClient",
+    "RestError",
     "ServerError",
     "UndoManager",
     "UserGroup",

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from convergence_jupyter import ot
 from convergence_jupyter.ot import operations as o
+from convergence_jupyter.ot.links import Link, find_links
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.protocol.values import from_value
 
@@ -206,6 +207,12 @@ class RealTimeModel:
                 return None
             node = child
         return self._wrap(node.id)
+
+    def links(self) -> list[Link]:
+        """The links in the local view (values ``{"$ref": {"collection": C, "id": M}}``, see
+        ``ot/links.py``), ordered by path. Read locally, so unacknowledged edits count; the
+        server's index (REST ``.../links`` and ``.../backlinks``) follows committed data."""
+        return sorted(find_links(self._tree.root))
 
     def _wrap(self, value_id: str) -> RealTimeElement:
         node = self._tree.get(value_id)
@@ -693,6 +700,27 @@ class ModelService:
         if offline is None or model_id is None or not offline.subscribed(model_id):
             return False
         return await offline.store.load(model_id) is not None
+
+    async def resolve_link(self, model: RealTimeModel, path: str) -> RealTimeModel:
+        """Open the model that the link at ``path`` (a JSON Pointer, as in
+        :meth:`RealTimeModel.links`) of ``model`` points to. The open is this user's own, so a
+        target they may not read fails as any open would (``ServerError`` "unauthorized") and
+        no data of it arrives. A target this domain has open already is returned as it is.
+        ``LookupError`` when there is no link at ``path``, or when the target is in another
+        collection than the link names (a target opened for this is closed again)."""
+        link = next((k for k in model.links() if k.path == path), None)
+        if link is None:
+            raise LookupError(f"model {model.id!r} has no link at {path!r}")
+        already_open = self._open_model(link.model_id)
+        target = already_open or await self.open(link.model_id)
+        if target.collection != link.collection:
+            if already_open is None:
+                await target.close()
+            raise LookupError(
+                f"the link at {path!r} names {link.collection}/{link.model_id}, but that model"
+                f" is in collection {target.collection!r}"
+            )
+        return target
 
     async def open(self, model_id: str) -> RealTimeModel:
         """Open an existing model (``ModelNotFoundError`` when there is none). A subscribed
