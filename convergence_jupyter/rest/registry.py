@@ -17,6 +17,7 @@ from convergence_jupyter.rest import (
     sessions,
     users,
     webhooks,
+    workspaces,
 )
 from convergence_jupyter.rest.framework import Router
 
@@ -34,6 +35,7 @@ ROUTERS: list[Router] = [
     chats.router,
     activities.router,
     webhooks.router,
+    workspaces.router,
 ]
 
 __all__ = ["ROUTERS"]

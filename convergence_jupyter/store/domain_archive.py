@@ -195,6 +195,37 @@ SECTIONS: tuple[Section, ...] = (
         ),
         order_by=("id",),
     ),
+    Section("workspace_type", "workspace_types", order_by=("type_id",)),
+    Section(
+        "workspace",
+        "workspaces",
+        key="workspace",
+        natural=("workspace_id",),
+        order_by=("id",),
+    ),
+    Section(
+        "workspace_part",
+        "workspace_parts",
+        refs=(
+            Ref("workspace_pk", "workspace", "workspace"),
+            Ref("model_pk", "model", "model"),
+            Ref("chat_pk", "chat", "chat"),
+            Ref("activity_pk", "activity", "activity"),
+        ),
+        parent=("workspace_pk", "workspaces"),
+        order_by=("workspace_pk", "id"),
+    ),
+    Section(
+        "workspace_member",
+        "workspace_members",
+        refs=(
+            Ref("workspace_pk", "workspace", "workspace"),
+            Ref("user_id", "user", _USER),
+            Ref("group_pk", "group", "group"),
+        ),
+        parent=("workspace_pk", "workspaces"),
+        order_by=("workspace_pk", "id"),
+    ),
     Section(
         "notebook_legacy_id",
         "notebook_legacy_ids",

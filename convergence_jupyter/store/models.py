@@ -30,6 +30,7 @@ from .model_tables import (
     ModelRow,
     ModelUserPermissionRow,
 )
+from .workspaces import model_membership
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ class ReadScope:
     """What decides one user's read right on the models of one collection, as a model query
     needs it: the user's per-model grant if any, else ``collection_read`` (the user's grant on
     the collection) if any, else the model's world read when it overrides the collection's,
-    else ``collection_world_read`` (the order of ``models.permissions``)."""
+    else ``collection_world_read`` (the order of ``models.permissions``); workspace
+    membership counts right after the per-model grant."""
 
     user_pk: int
     collection_read: bool | None
@@ -122,6 +124,8 @@ def _readable(scope: ReadScope) -> ColumnElement[bool]:
             (ModelRow.override_world == true(), ModelRow.world_read),
             else_=literal(scope.collection_world_read),
         )
+    member, member_reads = model_membership(scope.user_pk)
+    fallback = case((member, member_reads), else_=fallback)
     return func.coalesce(grant, fallback) == true()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .identity_tables import GroupMemberRow, UserGroupRow, UserRow, UserType
 from .permission_tables import PermissionGrantRow
 from .records import UserKey
+from .workspaces import WorkspaceRepository
 
 
 class GrantTarget(NamedTuple):
@@ -54,7 +55,8 @@ class PermissionRepository:
         self._session = session
 
     async def resolve(self, domain_pk: int, target: GrantTarget, user_pk: int) -> frozenset[str]:
-        """The permissions a user holds on a target (world, own and group grants together)."""
+        """The permissions a user holds on a target (world, own and group grants together,
+        and what a workspace holding the target grants its members)."""
         groups = select(GroupMemberRow.user_group_id).where(GroupMemberRow.user_id == user_pk)
         rows = await self._session.scalars(
             select(PermissionGrantRow.permission)
@@ -73,7 +75,14 @@ class PermissionRepository:
             )
             .distinct()
         )
-        return frozenset(rows)
+        held = set(rows)
+        # Workspace membership (issue 12) grants its set on every part of the workspace.
+        kind = "chat" if target.chat_pk is not None else "activity"
+        for grant in await WorkspaceRepository(self._session).member_grants(
+            user_pk, chat_pk=target.chat_pk, activity_pk=target.activity_pk
+        ):
+            held.update(grant.get(kind, ()))
+        return frozenset(held)
 
     async def get(self, domain_pk: int, target: GrantTarget) -> Grants:
         result = await self._session.execute(

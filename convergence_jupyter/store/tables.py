@@ -13,6 +13,7 @@ from . import (
     notebook_tables,  # noqa: F401  (notebook file ids)
     schema_tables,  # noqa: F401  (collection JSON schemas)
     webhook_tables,  # noqa: F401  (model web hooks and their delivery log)
+    workspace_tables,  # noqa: F401  (workspace types, instances, parts, members)
 )
 from .activity_tables import ActivityRow
 from .base import Base
