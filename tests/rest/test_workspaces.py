@@ -182,7 +182,7 @@ async def test_a_taken_part_id_refuses_and_leaves_nothing(api: Api, app: Any) ->
     assert again.status == 409
 
 
-CUSTOM = {
+CUSTOM: dict[str, Any] = {
     "id": "review",
     "description": "A document under review",
     "models": [
