@@ -5,7 +5,8 @@ sends ``modelOfflineSubscriptionChange``; the server answers ``ok`` and then one
 ``modelOfflineUpdated`` per subscribed model whose state differs from what the client has:
 
 * ``initial`` (data, a fresh value-id prefix, permissions) when the client has no copy
-  (``currentVersion`` 0: the client also sends 0 for every model it subscribes while online);
+  (``currentVersion`` 0: the client also sends 0 for every model it subscribes while online,
+  and for a copy of a model without ops: that copy is then sent again, harmlessly);
 * ``updated`` with the data when the model is newer, and/or the permissions when they changed;
 * ``deleted`` when the model is gone, ``permissionRevoked`` when the user lost ``read``: the
   client then drops its copy and tells the app, so nothing deleted comes back as a ghost.
@@ -58,10 +59,12 @@ SWEEP_SECONDS = 300.0
 @dataclass(slots=True)
 class _Held:
     """What the client holds of one model, as far as we know: its version and permissions
-    (None: not told; the next sync sends the permissions)."""
+    (None: not told; the next sync sends the permissions), and whether it has a copy at all
+    (rc.12 says version 0 for none, and also for a model that has no op yet)."""
 
     version: int
     permissions: PermissionFlags | None
+    copy: bool
 
 
 Updated = pb.OfflineModelUpdatedMessage
@@ -110,7 +113,7 @@ class OfflineSubscriptions:
                 if item.HasField("currentPermissions")
                 else None
             )
-            wanted[item.modelId] = _Held(item.currentVersion, perms)
+            wanted[item.modelId] = _Held(item.currentVersion, perms, item.currentVersion > 0)
         held = self._held.get(sid, {})
         kept = {} if body.all else {k: v for k, v in held.items() if k not in body.unsubscribe}
         kept.update(wanted)
@@ -209,10 +212,10 @@ class OfflineSubscriptions:
             )
         if not perms.read:
             return Updated(modelId=model_id, permissionRevoked=True)
-        if held.version == 0:
+        if not held.copy:
             async with self._db.transaction() as tx:
                 prefix = await ModelRepository(tx).next_value_prefix(model.pk)
-            held.version, held.permissions = model.version, perms
+            held.version, held.permissions, held.copy = model.version, perms, True
             return Updated(
                 modelId=model_id,
                 initial=Updated.OfflineModelInitialData(
