@@ -257,3 +257,19 @@ def test_closed_session_is_forgotten(run_world: RunWorld) -> None:
         assert w.service.offline._held == {} and w.service.offline._subscribers == {}
 
     run_world(body)
+
+
+def test_a_model_without_ops_is_updated_not_downloaded_again(run_world: RunWorld) -> None:
+    async def body(w: World) -> None:
+        owner, sub = await w.session(), await w.session()
+        opened = await open_model(w, owner)  # version 0
+        await change(w, sub, [Sub(modelId="m1")])
+        assert [u.WhichOneof("action") for u in updates(sub)] == ["initial"]
+        await submit(w, owner, opened.resourceId, 1, 0, splice(0, "A"))
+        await settle(w)
+        await asyncio.sleep(0.01)
+        await quiet(w)
+        (pushed,) = updates(sub)
+        assert pushed.WhichOneof("action") == "updated" and pushed.updated.model.version == 1
+
+    run_world(body)
