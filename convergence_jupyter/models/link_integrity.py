@@ -12,6 +12,7 @@ the plan (a concurrent op) may dangle; resolving one then reports the target mis
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,15 +49,21 @@ class DeletePlan:
     nullify: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
 
-async def plan_delete(tx: AsyncSession, domain_pk: int, record: ModelRecord) -> DeletePlan:
-    """The models to delete and the links to null; raises :class:`LinkRefused`."""
+async def plan_delete(
+    tx: AsyncSession, domain_pk: int, record: ModelRecord, also: Iterable[ModelRecord] = ()
+) -> DeletePlan:
+    """The models to delete and the links to null; raises :class:`LinkRefused`. ``also``:
+    models deleted together with ``record`` (a workspace's), whose links to each other break
+    no policy."""
     links = ModelLinkRepository(tx)
     collections = CollectionRepository(tx)
     models = ModelRepository(tx)
     plan = DeletePlan(delete={record.model_id: record})
+    for other in also:
+        plan.delete[other.model_id] = other
     policies: dict[int, LinkPolicy] = {}
     refused: list[tuple[str, Backlink]] = []
-    queue = [record]
+    queue = list(plan.delete.values())
     while queue:
         model = queue.pop()
         collection = plan.collections.get(model.collection_pk)

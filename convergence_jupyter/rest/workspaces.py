@@ -11,7 +11,8 @@ taken, 400 when the request does not fit the type). Part ids are ``<workspace>.<
 members — users, or groups and so their users — hold the workspace's permission set on all of
 them, and realtime clients see ordinary permission errors otherwise. Adding or removing a
 member changes access to every part at once (open sessions are re-checked); deleting the
-workspace deletes every part (clients with one open are told as for a delete of it).
+workspace deletes every part (clients with one open are told as for a delete of it; links
+into its models follow their collections' link policies).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.rest.content_support import (
     UserKind,
     UserRef,
+    acting_session,
     actor_user,
     resolve_users,
     service,
@@ -310,8 +312,17 @@ async def get_workspace(
 async def delete_workspace(
     ctx: RequestContext, *, namespace: str, domain: str, workspace_id: WorkspaceId
 ) -> None:
+    """Links from other models into its models follow their collections' policies, as for
+    deleting those models: ``refuse`` is 409 (nothing deleted), ``cascade`` deletes the linking
+    models too, ``nullify`` sets the links to null."""
     record = await ctx.domain(namespace, domain)
-    if not await (await _service(ctx, record)).delete(workspace_id):
+    workspaces = await _service(ctx, record)
+    async with acting_session(ctx, record) as actor:
+        try:
+            deleted = await workspaces.delete(workspace_id, actor.session_id)
+        except WorkspaceError as exc:
+            raise _problem(exc) from None
+    if not deleted:
         raise ProblemError(404, f"there is no workspace '{workspace_id}'")
 
 

@@ -5,8 +5,9 @@ model (data, link index, no world access), every chat room, every activity, the 
 and the members. A failure or a crash at any point before the commit leaves nothing of it;
 ``CONVERGENCE_TEST_WORKSPACE_FAULT=<point>`` makes the process exit (``os._exit``) at that
 point of the transaction, so tests can show it with a real crash. Deleting is one transaction
-too; open clients are then told the way a delete of each part tells them (models closed with
-the "deleted" code, ``chatRemoved``, ``activityDeleted``).
+too (links into its models follow their collections' link policies); open clients are then
+told the way a delete of each part tells them (models closed with the "deleted" code,
+``chatRemoved``, ``activityDeleted``).
 
 **Access.** Parts grant nothing to the world; members (users, or groups and so every user in
 them) hold the workspace's permission set on every part through the resolvers (see
@@ -17,8 +18,9 @@ once; sessions using the parts are then re-checked as after any grant change.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from convergence_jupyter import ot
@@ -27,8 +29,10 @@ from convergence_jupyter.chat.service import ChatService
 from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.models.limits import check_new_model
 from convergence_jupyter.models.link_index import index_new_model
+from convergence_jupyter.models.link_integrity import DeletePlan, LinkRefused, plan_delete
+from convergence_jupyter.models.links import nullify_operation
 from convergence_jupyter.models.persistence import snapshot_to_json
-from convergence_jupyter.models.schema import CollectionSchema
+from convergence_jupyter.models.schema import CollectionSchema, SchemaViolation
 from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.store.activities import ActivityRecord, ActivityRepository
 from convergence_jupyter.store.chats import ChatRecord, ChatRepository
@@ -45,6 +49,8 @@ from convergence_jupyter.store.permissions import GrantTarget
 from convergence_jupyter.store.workspaces import WorkspaceRecord, WorkspaceRepository
 from convergence_jupyter.workspaces.plan import PlanError, plan_instance
 from convergence_jupyter.workspaces.types import BUILT_IN, MemberPermissions, WorkspaceType
+
+log = logging.getLogger(__name__)
 
 FAULT_ENV = "CONVERGENCE_TEST_WORKSPACE_FAULT"
 #: Where a test may crash the creating transaction (after that step's rows are flushed).
@@ -266,18 +272,37 @@ class WorkspaceService:
             await self._models.set_collection_schema(collection, schema)
         return created
 
-    async def delete(self, workspace_id: str) -> bool:
-        """Delete the workspace and all its parts in one transaction; False if none."""
+    async def delete(self, workspace_id: str, session_id: str) -> bool:
+        """Delete the workspace and all its parts in one transaction; False if none.
+
+        Links from other models to its models follow their collections' policies, as for a
+        delete of those models together: ``refuse`` makes the delete a conflict (nothing is
+        deleted), ``cascade`` deletes the linking models too, ``nullify`` nulls the links
+        afterwards by server ops of ``session_id``."""
         async with self._db.transaction() as tx:
             repo = WorkspaceRepository(tx)
             record = await repo.get(self._domain_pk, workspace_id)
             if record is None:
                 return False
+            models = ModelRepository(tx)
+            owned = [
+                found
+                for part in record.of_kind("model")
+                if (found := await models.get(self._domain_pk, part.public_id)) is not None
+            ]
+            plan = DeletePlan()
+            if owned:
+                try:
+                    plan = await plan_delete(tx, self._domain_pk, owned[0], also=owned[1:])
+                except LinkRefused as exc:
+                    raise WorkspaceError("conflict", str(exc)) from None
+            for model in plan.delete.values():
+                await models.delete(model.pk)
             chats: list[ChatRecord] = []
             for part in record.of_kind("chat"):
-                found = await ChatRepository(tx).get_by_pk(part.pk)
-                if found is not None:
-                    chats.append(found)
+                found_chat = await ChatRepository(tx).get_by_pk(part.pk)
+                if found_chat is not None:
+                    chats.append(found_chat)
             activities: list[ActivityRecord] = []
             for part in record.of_kind("activity"):
                 got = await ActivityRepository(tx).get(self._domain_pk, part.scope, part.public_id)
@@ -285,12 +310,26 @@ class WorkspaceService:
                     activities.append(got)
             await repo.delete(record)
         # The rows are gone; these tell the open clients (their own deletes find nothing).
-        await self._models.models_deleted(p.public_id for p in record.of_kind("model"))
+        await self._models.models_deleted(plan.delete)
         for chat in chats:
             await self._chats.remove_chat(chat)
         for activity in activities:
             await self._activities.delete_activity(activity)
+        for source_id, targets in sorted(plan.nullify.items()):
+            await self._nullify(source_id, session_id, targets)
         return True
+
+    async def _nullify(
+        self, source_id: str, session_id: str, targets: set[tuple[str, str]]
+    ) -> None:
+        def build(tree: ot.ModelTree, next_id: Callable[[], str]) -> ot.Operation | None:
+            return nullify_operation(tree.root, targets, next_id)
+
+        try:
+            await self._models.submit_server_operation(source_id, session_id, build)
+        except (ServiceError, SchemaViolation, ot.InvalidOperationError) as exc:
+            # Gone meanwhile, or its schema forbids null there: the link is left dangling.
+            log.warning("model %s: links to deleted models not nulled: %s", source_id, exc)
 
     # -- members --------------------------------------------------------------------------------
 

@@ -278,3 +278,41 @@ async def test_scopes(api: Api, app: Any) -> None:
         ("DELETE", "/workspaces/w/members/groups/g"),
     ):
         assert (await api(method, D + path, user="writer1")).status == 403, path
+
+
+def _ref(model_id: str) -> dict[str, Any]:
+    return {"$ref": {"collection": "project-notebooks", "id": model_id}}
+
+
+async def test_links_into_a_workspace_follow_the_link_policy(api: Api, app: Any) -> None:
+    """Deleting a workspace deletes its models as one delete: links between them break no
+    policy; ``refuse`` from outside is 409 with nothing deleted; ``nullify`` nulls them."""
+    made = await api(
+        "POST", f"{D}/workspaces", user="admin1",
+        body={"id": "proj", "type": "notebook-project", "items": {"notebook": ["a", "b"]}},
+    )  # fmt: skip
+    assert made.status == 201, made.body
+    inner = await api(
+        "PUT", f"{D}/models/proj.notebook.b", user="admin1",
+        body={"data": {"see": _ref("proj.notebook.a")}},
+    )  # fmt: skip
+    assert inner.status == 200, inner.body
+    assert (await api("POST", f"{D}/collections", user="admin1", body={"id": "docs"})).status == 201
+    doc = {"id": "doc", "data": {"about": _ref("proj.notebook.a")}}
+    assert (
+        await api("POST", f"{D}/collections/docs/models", user="admin1", body=doc)
+    ).status == 201
+    policy = f"{D}/collections/project-notebooks/link-policy"
+    assert (await api("PUT", policy, user="admin1", body={"policy": "refuse"})).status == 200
+
+    refused = await api("DELETE", f"{D}/workspaces/proj", user="admin1")
+    assert refused.status == 409, refused.body
+    assert "doc" in refused.problem["detail"]
+    for path in ("/workspaces/proj", "/models/proj.notebook.a", "/chats/proj.chat"):
+        assert (await api("GET", D + path, user="reader1")).status == 200, path
+
+    assert (await api("PUT", policy, user="admin1", body={"policy": "nullify"})).status == 200
+    assert (await api("DELETE", f"{D}/workspaces/proj", user="admin1")).status == 204
+    after = await api("GET", f"{D}/models/doc", user="reader1")
+    assert (after.body["data"], after.body["version"]) == ({"about": None}, 1)
+    assert (await api("GET", f"{D}/models/proj.notebook.b", user="reader1")).status == 404
