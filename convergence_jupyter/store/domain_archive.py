@@ -146,6 +146,17 @@ SECTIONS: tuple[Section, ...] = (
         order_by=("model_pk", "user_id"),
     ),
     Section(
+        "model_path_grant",
+        "model_path_grants",
+        refs=(
+            Ref("model_pk", "model", "model"),
+            Ref("user_id", "user", _USER),
+            Ref("group_pk", "group", "group"),
+        ),
+        parent=("model_pk", "models"),
+        order_by=("model_pk", "id"),
+    ),
+    Section(
         "model_link",
         "model_links",
         refs=(Ref("source_pk", "source", "model"),),

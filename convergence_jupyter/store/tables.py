@@ -11,6 +11,7 @@ from . import (
     link_tables,  # noqa: F401  (model link index, link delete policies)
     model_tables,  # noqa: F401  (registers the model service's tables)
     notebook_tables,  # noqa: F401  (notebook file ids)
+    path_grant_tables,  # noqa: F401  (path-level model grants)
     schema_tables,  # noqa: F401  (collection JSON schemas)
     webhook_tables,  # noqa: F401  (model web hooks and their delivery log)
     workspace_tables,  # noqa: F401  (workspace types, instances, parts, members)
