@@ -39,6 +39,7 @@ from convergence_jupyter.models.limits import (
     check_strings,
     growth_bound,
 )
+from convergence_jupyter.models.path_permissions import PathRules
 from convergence_jupyter.models.persistence import (
     ModelPersistence,
     PendingOperation,
@@ -115,6 +116,8 @@ class Member:
         default_factory=collections.deque
     )
     held: list[Frame] = field(default_factory=list)
+    #: Path grants that restrict this member (models/path_permissions.py); None: sees all.
+    rules: PathRules | None = None
 
     def send(self, body_name: str, body: Message | bytes, mentions: tuple[str, ...] = ()) -> None:
         """Queue one frame; ``body`` may be the frame already encoded (shared by members)."""
@@ -161,6 +164,8 @@ class _Done:
     version: int
     timestamp: datetime
     op: ot.Operation
+    #: What restricted readers get instead of ``op`` (by session id), judged before it applied.
+    views: dict[str, ot.Operation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +365,12 @@ class LiveModel:
                 # creates a value into a no-op, and a later part editing that value must
                 # follow (found by tests/client/test_differential.py).
                 final = ot.normalize_incoming(ot.preprocess(self.tree, transformed.op))
+                refused = member.rules.refusal(self.tree, final) if member.rules else None
+                if refused is not None:
+                    member.failed = True
+                    failures.append((member, ForceCloseCode.UNAUTHORIZED, "unauthorized", refused))
+                    continue
+                views = self._restricted_views(final, exclude=member)
                 applied = ot.apply(self.tree, final)
                 applied = self._check_limits(final, applied)
                 self._check_schema(applied)
@@ -384,7 +395,7 @@ class LiveModel:
             member.last_seq = sub.sequence_number
             now = datetime.now(UTC)
             self.references.apply(applied)
-            done.append(_Done(member, sub.sequence_number, version, now, final))
+            done.append(_Done(member, sub.sequence_number, version, now, final, views))
             pending.append(
                 PendingOperation(
                     version, now, sub.session_id, sub.sequence_number, member.user_pk, applied
@@ -471,19 +482,54 @@ class LiveModel:
                 timestamp=stamp,
             ),
         )
-        op_wire = wire.operation_to_wire(d.op)
-        self._fan_out(
-            (m for m in self.members.values() if m is not d.member),
-            "remoteOperation",
-            lambda rid: pb.RemoteOperationMessage(
+        self._broadcast_op(sender, d.version, stamp, d.op, d.views, exclude=d.member)
+
+    def _restricted_views(
+        self, op: ot.Operation, exclude: Member | None = None
+    ) -> dict[str, ot.Operation]:
+        """(Before ``op`` is applied.) The op as each path-restricted member will see it."""
+        return {
+            sid: m.rules.view_op(self.tree, op)
+            for sid, m in self.members.items()
+            if m.rules is not None and m is not exclude
+        }
+
+    def _broadcast_op(
+        self,
+        sender: str,
+        version: int,
+        stamp: Any,
+        op: ot.Operation,
+        views: dict[str, ot.Operation],
+        exclude: Member | None = None,
+    ) -> None:
+        """Send a committed op to every member but ``exclude``: one shared encode for the
+        unrestricted, the member's own view for each path-restricted one (a member that
+        joined after the op was judged cannot be restricted-and-missing: joins run in the
+        serializer, between batches)."""
+        op_wire = wire.operation_to_wire(op)
+
+        def build(operation: pb.OperationData) -> Callable[[int], Message]:
+            return lambda rid: pb.RemoteOperationMessage(
                 resourceId=rid,
                 sessionId=sender,
-                contextVersion=d.version - 1,
+                contextVersion=version - 1,
                 timestamp=stamp,
-                operation=op_wire,
-            ),
-            (sender,),
+                operation=operation,
+            )
+
+        others = [m for m in self.members.values() if m is not exclude]
+        self._fan_out(
+            (m for m in others if m.rules is None), "remoteOperation", build(op_wire), (sender,)
         )
+        for member in others:
+            if member.rules is None:
+                continue
+            view = views.get(member.session.session_id)
+            if view is None:  # defensive: never send unjudged data to a restricted reader
+                view = ot.StringSplice(id=self.tree.root.id, no_op=True, index=0)
+            body = build(wire.operation_to_wire(view))(member.resource_id)
+            member.send("remoteOperation", body, (sender,))
 
     @staticmethod
     def _fan_out(
@@ -509,6 +555,7 @@ class LiveModel:
         :class:`SchemaViolation`; both change nothing."""
         base = self.cc.version
         final = ot.normalize_incoming(ot.preprocess(self.tree, op))
+        views = self._restricted_views(final)
         applied = ot.apply(self.tree, final)
         self._check_schema(applied)
         version = self.cc.commit(Transformed(session_id, base, final, []), final)
@@ -529,19 +576,7 @@ class LiveModel:
         self.modified_at = now
         self._committed()
         stamp = wire.datetime_to_timestamp(now)
-        op_wire = wire.operation_to_wire(final)
-        self._fan_out(
-            self.members.values(),
-            "remoteOperation",
-            lambda rid: pb.RemoteOperationMessage(
-                resourceId=rid,
-                sessionId=session_id,
-                contextVersion=version - 1,
-                timestamp=stamp,
-                operation=op_wire,
-            ),
-            (session_id,),
-        )
+        self._broadcast_op(session_id, version, stamp, final, views)
         return version
 
     # -- membership ----------------------------------------------------------------------------
@@ -555,10 +590,17 @@ class LiveModel:
         for frame in held:
             _emit(member.session, frame)
 
-    def open(self, session: SessionHandle, resource_id: int, perms: PermissionFlags) -> OpenState:
-        """(Inside the serializer.) Join the model; others are told at once."""
+    def open(
+        self,
+        session: SessionHandle,
+        resource_id: int,
+        perms: PermissionFlags,
+        rules: PathRules | None = None,
+    ) -> OpenState:
+        """(Inside the serializer.) Join the model; others are told at once. A member with
+        path ``rules`` gets the data (and references) it may read."""
         sid = session.session_id
-        self.members[sid] = Member(session, resource_id, perms, session.user_pk)
+        self.members[sid] = Member(session, resource_id, perms, session.user_pk, rules=rules)
         self.cc.track(sid)
         self._broadcast_except(
             sid,
@@ -568,12 +610,14 @@ class LiveModel:
         )
         return OpenState(
             version=self.cc.version,
-            data=wire.object_to_wire(self.tree.root),
+            data=wire.object_to_wire(
+                rules.view_root(self.tree.root) if rules is not None else self.tree.root
+            ),
             created_at=self.created_at,
             modified_at=self.modified_at,
             connected=[s for s, m in self.members.items() if not m.resyncing],
             resyncing=[s for s, m in self.members.items() if m.resyncing],
-            references=self._reference_data(),
+            references=self._reference_data(rules),
         )
 
     def close(self, session_id: str, *, notify: bool = True) -> bool:
@@ -797,9 +841,13 @@ class LiveModel:
 
     # -- references ----------------------------------------------------------------------------
 
-    def _reference_data(self) -> list[pb.ReferenceData]:
+    def _reference_data(self, rules: PathRules | None = None) -> list[pb.ReferenceData]:
         out = []
         for shared in self.references:
+            if rules is not None and not self._may_see_reference(
+                rules, shared.value.value_id, shared.value
+            ):
+                continue
             data = pb.ReferenceData(
                 sessionId=shared.session_id,
                 key=shared.key,
@@ -899,12 +947,33 @@ class LiveModel:
                 body.references.CopyFrom(ref_wire)
             return body
 
-        self._fan_out(
-            (m for m in self.members.values() if m is not sender and not m.resyncing),
-            body_name,
-            build,
-            (sid,),
-        )
+        others = [m for m in self.members.values() if m is not sender and not m.resyncing]
+        self._fan_out((m for m in others if m.rules is None), body_name, build, (sid,))
+        for member in others:
+            if member.rules is not None and self._may_see_reference(member.rules, value_id, ref):
+                member.send(body_name, build(member.resource_id), (sid,))
+
+    def _may_see_reference(
+        self, rules: PathRules, value_id: str | None, ref: ot.ReferenceValue | None
+    ) -> bool:
+        """A reference on (or, for element references, to) a value the reader cannot see is
+        not forwarded: its position would tell where someone works in hidden data."""
+        if value_id is not None and not rules.sees_id(self.tree, value_id):
+            return False
+        if ref is not None and ref.type is ot.ReferenceType.ELEMENT:
+            return all(rules.sees_id(self.tree, v) for v in ref.values)
+        if ref is not None and ref.type is ot.ReferenceType.PROPERTY and value_id is not None:
+            return all(rules.sees_key(self.tree, value_id, k) for k in ref.values)
+        return True
+
+    def update_rules(self, resolve: Callable[[Member], PathRules | None]) -> None:
+        """(Inside the serializer.) Path grants changed: a member whose rules changed is
+        force-closed (rc.12 cannot be told to drop or add subtrees); it may open again."""
+        for member in list(self.members.values()):
+            if resolve(member) != member.rules:
+                self._force_close(
+                    member, ForceCloseCode.PERMISSIONS_CHANGED, "path permissions changed"
+                )
 
 
 def _ack(resource_id: int, op: ReplayOp, stamp: Any) -> pb.OperationAcknowledgementMessage:

@@ -27,6 +27,7 @@ from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.domain.service import Handler, Reply, ServiceBase
 from convergence_jupyter.domain.session import SessionHandle
+from convergence_jupyter.domain.users import UserType
 from convergence_jupyter.identity.records import domain_user
 from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
 from convergence_jupyter.models import history, wire
@@ -38,6 +39,12 @@ from convergence_jupyter.models.link_integrity import LinkRefused, plan_delete
 from convergence_jupyter.models.links import Link, nullify_operation
 from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
 from convergence_jupyter.models.offline import OfflineSubscriptions, base36
+from convergence_jupyter.models.path_permissions import (
+    PathGrant,
+    PathRules,
+    parse_pointer,
+    resolve_rules,
+)
 from convergence_jupyter.models.permissions import (
     CREATOR,
     may_create,
@@ -69,6 +76,7 @@ from convergence_jupyter.store.models import (
     ModelRepository,
     PermissionFlags,
 )
+from convergence_jupyter.store.path_grants import PathGrantRepository
 from convergence_jupyter.store.records import UserRecord
 from convergence_jupyter.store.users import UserRepository
 
@@ -351,12 +359,13 @@ class ModelService(ServiceBase):
                 access = await self._access(session, model_id)
                 if not access.permissions.read:
                     raise ServiceError("unauthorized", "no read permission on this model")
+                rules = await self._path_rules(session, access)
                 async with self._db.transaction() as tx:
                     prefix = await ModelRepository(tx).next_value_prefix(access.model.pk)
             resource_id = self._alloc_resource(session, model_id)
             perms = access.permissions
             try:
-                state = await live.call(partial(live.open, session, resource_id, perms))
+                state = await live.call(partial(live.open, session, resource_id, perms, rules))
             except ModelGone:
                 self._resources.get(sid, {}).pop(resource_id, None)
                 continue
@@ -636,6 +645,7 @@ class ModelService(ServiceBase):
                 access = await self._access(session, model_id)
             if not access.permissions.read:
                 raise ServiceError("unauthorized", "no read permission on this model")
+            await self._no_path_rules(session, access, "resynchronised")
             resource_id = self._alloc_resource(session, model_id)
             perms = access.permissions
             since = body.contextVersion
@@ -961,6 +971,8 @@ class ModelService(ServiceBase):
         async def refresh() -> None:
             resolved = await self._resolve_members(live)
             live.update_permissions(lambda m: resolved.get(m.session.session_id, m.permissions))
+            rules = await self._member_rules(live)
+            live.update_rules(lambda m: rules.get(m.session.session_id, m.rules))
 
         try:
             await live.call_async(refresh)
@@ -970,10 +982,39 @@ class ModelService(ServiceBase):
     # -- history and queries -----------------------------------------------------------------
 
     async def _readable(self, session: SessionHandle, model_id: str) -> _Access:
+        """Read access to the whole history: refused to a user with path restrictions (old
+        states and ops are not cut down to what the user may read)."""
         access = await self._access(session, model_id)
         if not access.permissions.read:
             raise ServiceError("unauthorized", "no read permission on this model")
+        await self._no_path_rules(session, access, "played back")
         return access
+
+    # -- path permissions (models/path_permissions.py) -----------------------------------------
+
+    async def _path_rules(self, session: SessionHandle, access: _Access) -> PathRules | None:
+        async with self._db.transaction(readonly=True) as tx:
+            return await _rules_in(tx, access.model.pk, session, access.permissions)
+
+    async def _no_path_rules(self, session: SessionHandle, access: _Access, what: str) -> None:
+        if await self._path_rules(session, access) is not None:
+            raise ServiceError(
+                "unauthorized",
+                f"parts of this model are restricted for you; it cannot be {what}, open it",
+            )
+
+    async def _member_rules(self, live: LiveModel) -> dict[str, PathRules | None]:
+        async with self._db.transaction(readonly=True) as tx:
+            return {
+                sid: await _rules_in(tx, live.pk, m.session, m.permissions)
+                for sid, m in live.members.items()
+            }
+
+    async def path_permissions_changed(self, model_id: str) -> None:
+        """Path grants of a model changed (REST): members whose view changes are closed."""
+        live = self._live.get(model_id)
+        if live is not None and not live.closed:
+            await self._refresh_permissions(live)
 
     async def _historical_data(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.HistoricalDataRequestMessage)
@@ -1006,10 +1047,63 @@ class ModelService(ServiceBase):
             reply = await run_query(self._db, self._domain_pk, session, body.query)
         except QueryError as exc:
             raise ServiceError("invalid_query", exc.message, {"index": exc.index}) from None
+        await self._drop_restricted(session, reply)
         return "modelsQueryResponse", reply
+
+    async def _drop_restricted(
+        self, session: SessionHandle, reply: pb.ModelsQueryResponseMessage
+    ) -> None:
+        """Query results are whole models: a model with path restrictions for this user is
+        left out (its projection could hold hidden data)."""
+        if not reply.models:
+            return
+        async with self._db.transaction(readonly=True) as tx:
+            keep = []
+            for result in reply.models:
+                model = await ModelRepository(tx).get(self._domain_pk, result.modelId)
+                if model is None:
+                    continue
+                collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
+                assert collection is not None
+                perms = await resolve_model_permissions(
+                    tx, model, collection, session.user, session.user_pk
+                )
+                if await _rules_in(tx, model.pk, session, perms) is None:
+                    keep.append(result)
+        if len(keep) != len(reply.models):
+            del reply.models[:]
+            reply.models.extend(keep)
 
 
 _base36 = base36
+
+
+async def _rules_in(
+    tx: AsyncSession, model_pk: int, session: SessionHandle, perms: PermissionFlags
+) -> PathRules | None:
+    """The path rules of one user on one model; None: unrestricted (manage, or no grant)."""
+    repo = PathGrantRepository(tx)
+    stored = await repo.of_model(model_pk)
+    if not stored:
+        return None
+    unrestricted = perms.manage or session.user.user_id.user_type is UserType.CONVERGENCE
+    return resolve_rules(
+        (
+            PathGrant(
+                parse_pointer(g.path),
+                g.subject,
+                g.user_pk if g.subject == "user" else g.group_id,
+                g.read,
+                g.write,
+            )
+            for g in stored
+        ),
+        user_pk=session.user_pk,
+        groups=await repo.group_ids_of(session.user_pk) if not unrestricted else (),
+        model_read=perms.read,
+        model_write=perms.write,
+        unrestricted=unrestricted,
+    )
 
 
 async def _server_operation(
