@@ -339,6 +339,30 @@ def dirty(page: LabPage) -> dict[str, bool]:
     return dict(page.page.evaluate(_DIRTY_JS))
 
 
+def unload_warnings(page: LabPage) -> int:
+    """Close the tab as a person would (``beforeunload`` runs) and count the "leave this
+    page?" dialogs; a dialog is dismissed, so the page stays open. Without one, the page is
+    closed."""
+    shown: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        shown.append(dialog.type)
+        dialog.dismiss()
+
+    page.page.on("dialog", on_dialog)
+    try:
+        page.page.close(run_before_unload=True)
+        deadline = time.monotonic() + 10
+        while not shown and not page.page.is_closed():
+            assert time.monotonic() < deadline, "the tab neither closed nor asked"
+            page.context.cookies()  # any call lets the sync API deliver the page's events
+            time.sleep(0.05)
+    finally:
+        page.page.remove_listener("dialog", on_dialog)
+    assert set(shown) <= {"beforeunload"}, shown
+    return len(shown)
+
+
 def clean(page: LabPage) -> bool:
     return dirty(page) == {"model": False, "tab": False}
 
@@ -367,8 +391,11 @@ def test_unsaved_marker_means_not_yet_confirmed_by_the_server(
     alice.type_in_cell(ids[0], "  # alice")
     time.sleep(0.5)
     assert dirty(alice) == {"model": True, "tab": True}  # her edit is not confirmed yet
+    # Closing the tab now asks first (JupyterLab's unload warning for a dirty document).
+    assert unload_warnings(alice) == 1
     alice.restore_realtime_socket()
     wait_until(lambda: clean(alice), message="alice's tab clean once her edit is confirmed")
     wait_until(
         lambda: any("# alice" in c["source"] for c in bob.cells()), message="alice's edit at bob"
     )
+    assert unload_warnings(alice) == 0  # confirmed: the tab closes without asking
