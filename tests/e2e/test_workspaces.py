@@ -1,8 +1,8 @@
 """Workspaces with the real rc.12 client (issue 12): members — a user, and a user through a
 group — open the workspace's notebook, edit it, join its activity and its chat room; a
 non-member is refused on each with an ordinary permission error. Removing the group closes
-the model and the activity for its user and refuses them afterwards; deleting the workspace
-closes the parts for the remaining member and removes them all."""
+the model, the activity and the room for its user and refuses them afterwards; deleting the
+workspace closes the parts for the remaining member and removes them all."""
 
 from __future__ import annotations
 
@@ -88,16 +88,17 @@ def test_members_use_every_part_and_non_members_are_refused(
         rest(server, "a", "DELETE", f"/workspaces/{ws}/members/groups/{group}"),  # 15
         wait_for("c", "e.kind === 'model' && e.name === 'closed'"),  # 16
         wait_for("c", "e.kind === 'activity' && e.name === 'force_leave'"),  # 17
-        js("c", _attempt(f"await d.models().open({model!r});")),  # 18
-        js("c", _attempt(f"await d.activities().join('notebook-project', {activity!r});")),  # 19
-        js("c", _attempt(f"await d.chat().join({room!r});")),  # 20
-        js("a", "return [ctx.m.isOpen(), ctx.act.isJoined()];"),  # 21
-        rest(server, "a", "DELETE", f"/workspaces/{ws}"),  # 22
-        wait_for("a", "e.kind === 'model' && e.name === 'deleted'"),  # 23
-        wait_for("a", "e.kind === 'activity' && e.name === 'deleted'"),  # 24
-        js("a", _attempt(f"await d.models().open({model!r});")),  # 25
-        js("a", f"return await d.chat().exists({room!r});"),  # 26
-        rest(server, "a", "GET", f"/workspaces/{ws}"),  # 27
+        wait_for("c", f"e.kind === 'chat' && e.name === 'user_left' && e.user === {carol!r}"),
+        js("c", _attempt(f"await d.models().open({model!r});")),  # 19
+        js("c", _attempt(f"await d.activities().join('notebook-project', {activity!r});")),  # 20
+        js("c", _attempt(f"await d.chat().join({room!r});")),  # 21
+        js("a", "return [ctx.m.isOpen(), ctx.act.isJoined()];"),  # 22
+        rest(server, "a", "DELETE", f"/workspaces/{ws}"),  # 23
+        wait_for("a", "e.kind === 'model' && e.name === 'deleted'"),  # 24
+        wait_for("a", "e.kind === 'activity' && e.name === 'deleted'"),  # 25
+        js("a", _attempt(f"await d.models().open({model!r});")),  # 26
+        js("a", f"return await d.chat().exists({room!r});"),  # 27
+        rest(server, "a", "GET", f"/workspaces/{ws}"),  # 28
     ]
     result = run(server.url, steps, timeout=90)
     v = values(result)
@@ -110,9 +111,9 @@ def test_members_use_every_part_and_non_members_are_refused(
     assert v[10] is True and v[11] is True
     assert v[12:15] == ["unauthorized", "unauthorized", "unauthorized"], v[12:15]
     assert v[15]["status"] == 200, v[15]
-    assert v[18:21] == ["unauthorized", "unauthorized", "unauthorized"], v[18:21]
-    assert v[21] == [True, True], "the remaining member keeps every part"
-    assert v[22]["status"] == 204, v[22]
-    assert v[25] == "model_not_found" and v[26] is False
-    assert v[27]["status"] == 404
+    assert v[19:22] == ["unauthorized", "unauthorized", "unauthorized"], v[19:22]
+    assert v[22] == [True, True], "the remaining member keeps every part"
+    assert v[23]["status"] == 204, v[23]
+    assert v[26] == "model_not_found" and v[27] is False
+    assert v[28]["status"] == 404
     assert "deleted" not in [e["name"] for e in events(result, "c", "model")]
