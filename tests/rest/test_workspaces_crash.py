@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from convergence_jupyter.workspaces.service import FAULT_ENV
+from convergence_jupyter.workspaces.service import FAULT_ENV, FAULT_POINTS
 
 from .live_server import TOKEN_HEADERS, serve
 
@@ -24,7 +24,8 @@ PARTS = ("/models/proj.notebook.a", "/models/proj.notebook.b", "/chats/proj.chat
          "/activities/notebook-project/proj.project", "/workspaces/proj")  # fmt: skip
 
 
-@pytest.mark.parametrize("point", ["models", "members"])
+#: The first and the last fault point (``FAULT_POINTS`` has all; each case starts two servers).
+@pytest.mark.parametrize("point", [FAULT_POINTS[0], FAULT_POINTS[-1]])
 def test_a_crash_mid_creation_leaves_nothing(
     rest_db_url: str, tmp_path: Path, point: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
