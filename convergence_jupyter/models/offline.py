@@ -34,6 +34,8 @@ from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.service import Reply
 from convergence_jupyter.domain.session import SessionHandle
 from convergence_jupyter.models import wire
+from convergence_jupyter.models.path_access import load_path_rules
+from convergence_jupyter.models.path_permissions import PathRules
 from convergence_jupyter.models.permissions import resolve_model_permissions
 from convergence_jupyter.models.persistence import snapshot_from_json
 from convergence_jupyter.protocol.schema import core_pb2
@@ -210,6 +212,8 @@ class OfflineSubscriptions:
             perms = await resolve_model_permissions(
                 tx, model, collection, session.user, session.user_pk
             )
+            # Path permissions (issue 12): a restricted user's copy is the view it may read.
+            rules = await load_path_rules(tx, model.pk, session.user, session.user_pk, perms)
         if not perms.read:
             return Updated(modelId=model_id, permissionRevoked=True)
         if not held.copy:
@@ -221,7 +225,7 @@ class OfflineSubscriptions:
                 initial=Updated.OfflineModelInitialData(
                     collection=model.collection_id,
                     valueIdPrefix=base36(prefix),
-                    model=_model_data(model),
+                    model=_model_data(model, rules),
                     permissions=wire.permissions_to_wire(perms),
                 ),
             )
@@ -231,7 +235,7 @@ class OfflineSubscriptions:
             return None
         update = Updated.OfflineModelUpdateData()
         if newer:
-            update.model.CopyFrom(_model_data(model))
+            update.model.CopyFrom(_model_data(model, rules))
             held.version = model.version
         if changed:
             update.permissions.CopyFrom(wire.permissions_to_wire(perms))
@@ -269,12 +273,13 @@ class OfflineSubscriptions:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
-def _model_data(model: ModelRecord) -> Updated.ModelUpdateData:
+def _model_data(model: ModelRecord, rules: PathRules | None) -> Updated.ModelUpdateData:
+    root = snapshot_from_json(model.data)
     return Updated.ModelUpdateData(
         version=model.version,
         createdTime=wire.datetime_to_timestamp(model.created_at),
         modifiedTime=wire.datetime_to_timestamp(model.modified_at),
-        data=wire.object_to_wire(snapshot_from_json(model.data)),
+        data=wire.object_to_wire(rules.view_root(root) if rules is not None else root),
     )
 
 

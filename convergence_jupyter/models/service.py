@@ -27,7 +27,6 @@ from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.domain.service import Handler, Reply, ServiceBase
 from convergence_jupyter.domain.session import SessionHandle
-from convergence_jupyter.domain.users import UserType
 from convergence_jupyter.identity.records import domain_user
 from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
 from convergence_jupyter.models import history, wire
@@ -39,12 +38,8 @@ from convergence_jupyter.models.link_integrity import LinkRefused, plan_delete
 from convergence_jupyter.models.links import Link, nullify_operation
 from convergence_jupyter.models.live_model import LiveModel, Member, ModelGone, Submission
 from convergence_jupyter.models.offline import OfflineSubscriptions, base36
-from convergence_jupyter.models.path_permissions import (
-    PathGrant,
-    PathRules,
-    parse_pointer,
-    resolve_rules,
-)
+from convergence_jupyter.models.path_access import load_path_rules
+from convergence_jupyter.models.path_permissions import PathRules
 from convergence_jupyter.models.permissions import (
     CREATOR,
     may_create,
@@ -76,7 +71,6 @@ from convergence_jupyter.store.models import (
     ModelRepository,
     PermissionFlags,
 )
-from convergence_jupyter.store.path_grants import PathGrantRepository
 from convergence_jupyter.store.records import UserRecord
 from convergence_jupyter.store.users import UserRepository
 
@@ -994,7 +988,9 @@ class ModelService(ServiceBase):
 
     async def _path_rules(self, session: SessionHandle, access: _Access) -> PathRules | None:
         async with self._db.transaction(readonly=True) as tx:
-            return await _rules_in(tx, access.model.pk, session, access.permissions)
+            return await load_path_rules(
+                tx, access.model.pk, session.user, session.user_pk, access.permissions
+            )
 
     async def _no_path_rules(self, session: SessionHandle, access: _Access, what: str) -> None:
         if await self._path_rules(session, access) is not None:
@@ -1006,7 +1002,9 @@ class ModelService(ServiceBase):
     async def _member_rules(self, live: LiveModel) -> dict[str, PathRules | None]:
         async with self._db.transaction(readonly=True) as tx:
             return {
-                sid: await _rules_in(tx, live.pk, m.session, m.permissions)
+                sid: await load_path_rules(
+                    tx, live.pk, m.session.user, m.session.user_pk, m.permissions
+                )
                 for sid, m in live.members.items()
             }
 
@@ -1068,7 +1066,10 @@ class ModelService(ServiceBase):
                 perms = await resolve_model_permissions(
                     tx, model, collection, session.user, session.user_pk
                 )
-                if await _rules_in(tx, model.pk, session, perms) is None:
+                if (
+                    await load_path_rules(tx, model.pk, session.user, session.user_pk, perms)
+                    is None
+                ):
                     keep.append(result)
         if len(keep) != len(reply.models):
             del reply.models[:]
@@ -1076,34 +1077,6 @@ class ModelService(ServiceBase):
 
 
 _base36 = base36
-
-
-async def _rules_in(
-    tx: AsyncSession, model_pk: int, session: SessionHandle, perms: PermissionFlags
-) -> PathRules | None:
-    """The path rules of one user on one model; None: unrestricted (manage, or no grant)."""
-    repo = PathGrantRepository(tx)
-    stored = await repo.of_model(model_pk)
-    if not stored:
-        return None
-    unrestricted = perms.manage or session.user.user_id.user_type is UserType.CONVERGENCE
-    return resolve_rules(
-        (
-            PathGrant(
-                parse_pointer(g.path),
-                g.subject,
-                g.user_pk if g.subject == "user" else g.group_id,
-                g.read,
-                g.write,
-            )
-            for g in stored
-        ),
-        user_pk=session.user_pk,
-        groups=await repo.group_ids_of(session.user_pk) if not unrestricted else (),
-        model_read=perms.read,
-        model_write=perms.write,
-        unrestricted=unrestricted,
-    )
 
 
 async def _server_operation(

@@ -194,3 +194,30 @@ def test_a_grant_change_closes_the_members_whose_view_changes(run_world: RunWorl
         assert seen["answers"] == {"a": {"text": "SECRET-A"}, "b": {"text": "SECRET-B"}}
 
     run_world(body)
+
+
+def test_an_offline_copy_is_the_view_the_user_may_read(run_world: RunWorld) -> None:
+    async def body(w: World) -> None:
+        _, opened, _, _ = await _setup(w)
+        # Another session of the student, without the model open, subscribes to it offline
+        # (rc.12's offline mode).
+        student = FakeSession("offline-1", opened.user, opened.user_pk, w.domain)
+        w.runtime.directory.register(student.session_id, student.user)
+        sub = pb.ModelOfflineSubscriptionChangeRequestMessage.ModelOfflineSubscriptionData
+        await w.request(
+            student,
+            "modelOfflineSubscriptionChange",
+            pb.ModelOfflineSubscriptionChangeRequestMessage(subscribe=[sub(modelId="exam")]),
+        )
+        offline = w.service.offline
+        for _ in range(2000):
+            await asyncio.sleep(0.005)
+            if not offline._tasks and not offline._pushes:
+                break
+        (update,) = student.of("modelOfflineUpdated")
+        assert update.WhichOneof("action") == "initial"
+        data = ot.to_plain(wire.object_from_wire(update.initial.model.data))
+        assert data == {"title": "Exam", "answers": {"a": {"text": "SECRET-A"}}}
+        assert b"SECRET-B" not in update.SerializeToString()
+
+    run_world(body)
