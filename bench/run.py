@@ -1,12 +1,14 @@
 """Benchmark our server against ShareDB 7 on the same workloads, in one run, on this machine.
 
-``python bench/run.py [--quick] [--only W2,W4] [--targets ours,sharedb]``
+``python bench/run.py [--quick] [--only W2,W4] [--targets ours,sharedb,ours-pg]``
 
 Follows ../shared/reference/benchmark-protocol.md: a fresh server per data point pinned to cpu0,
 the Node load generator pinned to cpu1, loopback only, compression off, TCP_NODELAY on (our
 websocket handler sets it; Node ``ws`` does by default). Our server is ``jupyter convergence``
 on a durable SQLite file (WAL, ack after commit: the default); ShareDB runs MemoryDB, as in the
 protocol. ShareDB and the clients are installed by npm into ``bench/.work/node`` (git-ignored).
+Target ``ours-pg`` is the same server on PostgreSQL (``--postgres-url``, default
+``$CONVERGENCE_BENCH_POSTGRES_URL``), a fresh schema per server, printed as its own table.
 Prints a table with the ratios ours/ShareDB and writes ``bench/results/latest.json``.
 """
 
@@ -28,7 +30,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +52,9 @@ PEER_PACKAGES = {
     "protobufjs": "7.4.0",
     "@convergence/convergence": "1.0.0-rc.12",
 }
+
+#: ``ours-pg``: the PostgreSQL server our server gets a fresh schema in (``--postgres-url``).
+POSTGRES_URL: str | None = None
 
 #: Where server run directories (and our SQLite file) go; ``--runs-dir /dev/shm/x`` puts the
 #: database on tmpfs (the protocol's "in-memory store beside it"; ack after commit is kept).
@@ -104,7 +109,8 @@ class OursServer:
     """``jupyter convergence`` (via bench/serve_ours.py, which adds a SIGUSR2 -> gc hook)."""
 
     workdir: Path
-    database: str = "sqlite"
+    #: None: a SQLite file in ``workdir`` (the default deployment).
+    database_url: str | None = None
     name: str = "ours"
     port: int = field(default_factory=free_port)
 
@@ -113,7 +119,7 @@ class OursServer:
         root = self.workdir / "root"
         root.mkdir(exist_ok=True)
         token = secrets.token_hex(8)
-        db = f"sqlite:///{self.workdir / 'convergence.db'}"
+        db = self.database_url or f"sqlite:///{self.workdir / 'convergence.db'}"
         argv = [
             sys.executable,
             str(BENCH / "serve_ours.py"),
@@ -221,14 +227,24 @@ class ShareDBServer:
 def fresh_server(target: str, tag: str) -> Iterator[Server]:
     """A new server for one data point; its files live under bench/.work/runs/."""
     workdir = (RUNS or WORK / "runs") / f"{target}-{tag}-{secrets.token_hex(3)}"
-    server: OursServer | ShareDBServer = (
-        OursServer(workdir) if target == "ours" else ShareDBServer(workdir)
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with ExitStack() as stack:
+        server: OursServer | ShareDBServer
+        if target == "ours":
+            server = OursServer(workdir)
+        elif target == "ours-pg":
+            if POSTGRES_URL is None:
+                raise SystemExit("target ours-pg needs --postgres-url")
+            sys.path.insert(0, str(REPO))
+            from tests.database_backends import postgres_schema
+
+            server = OursServer(workdir, stack.enter_context(postgres_schema(POSTGRES_URL)))
+        else:
+            server = ShareDBServer(workdir)
+        try:
+            yield server
+        finally:
+            server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager
@@ -256,7 +272,14 @@ def run_gen(
     timeout: float = 900,
 ) -> dict[str, Any]:
     """Run ``bench/js/gen.js`` pinned to the generator core; sample server CPU at the window."""
-    argv = ["node", str(JS / "gen.js"), target, workload, json.dumps({**args, "url": server.url})]
+    generator = "sharedb" if target == "sharedb" else "ours"
+    argv = [
+        "node",
+        str(JS / "gen.js"),
+        generator,
+        workload,
+        json.dumps({**args, "url": server.url}),
+    ]
     log_path = WORK / "gen.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
@@ -335,6 +358,8 @@ class Plan:
     history_ops: int
     #: W6 stops here even if fewer ops were done (our window-1 rate makes 100k ops long).
     history_max_seconds: float
+    #: W3: this many typists at 4 ops/s each (the protocol's 50; fewer only in the smoke test).
+    typists: int = 50
 
 
 FULL = Plan(10, 1000, (1, 10, 50), (1, 10, 50), 10, 1000, 100_000, 300)
@@ -359,6 +384,18 @@ def w2(target: str, plan: Plan, shared: Server | None = None) -> list[dict[str, 
             r = run_gen(target, "proto", {**args, "modelId": f"w2-{c}"}, server)
         out.append({"clients": c, **r})
     return out
+
+
+def w3(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
+    with server_for(target, "w3", shared) as server:
+        args = {
+            "clients": plan.typists,
+            "rate": 4,
+            "seconds": plan.seconds,
+            "warmupMs": plan.warmup_ms,
+            "modelId": "w3",
+        }
+        return {"clients": plan.typists, **run_gen(target, "typing", args, server)}
 
 
 def w4(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
@@ -416,6 +453,7 @@ def w6(target: str, plan: Plan, shared: Server | None = None) -> dict[str, Any]:
 WORKLOADS: dict[str, Callable[[str, Plan, Server | None], Any]] = {
     "W1": w1,
     "W2": w2,
+    "W3": w3,
     "W4": w4,
     "W5": w5,
     "W6": w6,
@@ -459,9 +497,9 @@ def _ratio(ours: Any, peer: Any) -> str:
     return f"{ours / peer:.2f}x"
 
 
-def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, int]]:
-    """(label, ours, sharedb, digits) for the summary table."""
-    ours = results["targets"].get("ours", {})
+def rows(results: dict[str, Any], mine: str = "ours") -> list[tuple[str, Any, Any, int]]:
+    """(label, ours, sharedb, digits) for the summary table of our target ``mine``."""
+    ours = results["targets"].get(mine, {})
     peer = results["targets"].get("sharedb", {})
     out: list[tuple[str, Any, Any, int]] = []
 
@@ -493,6 +531,28 @@ def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, int]]:
             )
             if workload == "W1":
                 out.append((f"{name}: converged", o.get("converged"), p.get("converged"), 0))
+    o3, p3 = ours.get("W3", {}), peer.get("W3", {})
+    if o3 or p3:
+        name = f"W3 typing {o3.get('clients') or p3.get('clients')}x4/s"
+        out.append((f"{name}: ops/s", o3.get("ops_per_s"), p3.get("ops_per_s"), 0))
+        for q in ("p50", "p99"):
+            out.append(
+                (
+                    f"{name}: ack {q} ms",
+                    o3.get("ack_ms", {}).get(q),
+                    p3.get("ack_ms", {}).get(q),
+                    2,
+                )
+            )
+        out.append(
+            (
+                f"{name}: server CPU util",
+                o3.get("server_cpu_util"),
+                p3.get("server_cpu_util"),
+                3,
+            )
+        )
+        out.append((f"{name}: converged", o3.get("converged"), p3.get("converged"), 0))
     o4, p4 = ours.get("W4", {}), peer.get("W4", {})
     if o4 or p4:
         for q in ("p50", "p99"):
@@ -553,15 +613,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, Any, Any, int]]:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    table = rows(results)
-    width = max(len(r[0]) for r in table) if table else 20
-    print()
-    print(f"{'metric':<{width}}  {'ours':>12}  {'ShareDB':>12}  {'ours/ShareDB':>12}")
-    print("-" * (width + 42))
-    for label, o, p, digits in table:
-        ratio = _ratio(o, p) if isinstance(o, float | int) and not isinstance(o, bool) else ""
-        print(f"{label:<{width}}  {_fmt(o, digits):>12}  {_fmt(p, digits):>12}  {ratio:>12}")
-    print()
+    for mine in ("ours", "ours-pg"):
+        if mine not in results["targets"]:
+            continue
+        table = rows(results, mine)
+        width = max(len(r[0]) for r in table) if table else 20
+        print()
+        print(f"{'metric':<{width}}  {mine:>12}  {'ShareDB':>12}  {mine + '/ShareDB':>15}")
+        print("-" * (width + 45))
+        for label, o, p, digits in table:
+            plain_number = isinstance(o, float | int) and not isinstance(o, bool)
+            ratio = _ratio(o, p) if plain_number else ""
+            print(f"{label:<{width}}  {_fmt(o, digits):>12}  {_fmt(p, digits):>12}  {ratio:>15}")
+        print()
 
 
 def _interrupted(signum: int, frame: object) -> None:
@@ -571,7 +635,12 @@ def _interrupted(signum: int, frame: object) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run, about 2 minutes")
-    parser.add_argument("--only", default="W1,W2,W4,W5,W6", help="comma-separated workloads")
+    parser.add_argument("--only", default="W1,W2,W3,W4,W5,W6", help="comma-separated workloads")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CONVERGENCE_BENCH_POSTGRES_URL"),
+        help="PostgreSQL for target ours-pg (a fresh schema per server)",
+    )
     parser.add_argument("--targets", default="ours,sharedb")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
@@ -579,8 +648,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
-    global RUNS
+    global RUNS, POSTGRES_URL
     RUNS = args.runs_dir
+    POSTGRES_URL = args.postgres_url
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _interrupted)  # so that every started server is stopped
     targets = [t for t in args.targets.split(",") if t]

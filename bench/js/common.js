@@ -116,4 +116,62 @@ async function closedLoop(clients, { seconds, warmupMs }, step) {
   };
 }
 
-module.exports = { requirePeer, now, sleep, summary, emit, Window, waitForGo, closedLoop };
+// An open loop driver (W3 typing): every client sends one op every 1000/rate ms, whatever the
+// acks do, the clients' phases spread evenly over one period; `step` sends one op and returns a
+// promise of its ack latency in ms. Ops sent in the first `warmupMs` are not counted; the
+// window closes after `seconds`, then the acks still due are awaited (at most 10 s).
+async function openLoop(clients, { rate, seconds, warmupMs }, step) {
+  const lat = [];
+  const pending = [];
+  let ops = 0;
+  let counting = false;
+  let stop = false;
+  const period = 1000 / rate;
+  const win = new Window();
+  const loops = clients.map(async (c, i) => {
+    await sleep((period * i) / clients.length);
+    let due = now();
+    while (!stop) {
+      const counted = counting;
+      pending.push(
+        step(c).then((ms) => {
+          if (counted) {
+            ops += 1;
+            lat.push(ms);
+          }
+        })
+      );
+      due += period;
+      const wait = due - now();
+      if (wait > 0) await sleep(wait);
+    }
+  });
+  await sleep(warmupMs);
+  counting = true;
+  win.start();
+  await sleep(seconds * 1000);
+  stop = true;
+  counting = false;
+  win.end();
+  await Promise.all(loops);
+  await Promise.race([Promise.all(pending), sleep(10000)]);
+  return {
+    ops,
+    seconds: win.seconds,
+    ops_per_s: ops / win.seconds,
+    ack_ms: summary(lat),
+    gen_cpu_util: win.genCpuUtil,
+  };
+}
+
+module.exports = {
+  requirePeer,
+  now,
+  sleep,
+  summary,
+  emit,
+  Window,
+  waitForGo,
+  closedLoop,
+  openLoop,
+};

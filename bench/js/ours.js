@@ -5,7 +5,17 @@
 // @convergence/convergence rc.12 client.
 
 const path = require("path");
-const { requirePeer, now, sleep, summary, emit, Window, waitForGo, closedLoop } = require("./common");
+const {
+  requirePeer,
+  now,
+  sleep,
+  summary,
+  emit,
+  Window,
+  waitForGo,
+  closedLoop,
+  openLoop,
+} = require("./common");
 
 const protobuf = requirePeer("protobufjs");
 const WebSocket = requirePeer("ws");
@@ -339,4 +349,31 @@ async function memDocs(args) {
   return { docs: args.docs, open: openCount };
 }
 
-module.exports = { proto, history, lib, fanout, memDocs };
+// W3: `clients` real clients type into one shared string at `rate` chars/s each (open loop);
+// an op's latency is from its insert to the next "committed" (every local op acknowledged; at
+// 4 ops/s and acks in milliseconds that is its own ack).
+async function typing(args) {
+  const strings = [];
+  for (let i = 0; i < args.clients; i++) {
+    const d = await libConnect(args.url, `t${i}`);
+    const m = await libOpen(d, args.modelId, { text: "" });
+    strings.push({ m, s: m.root().get("text") });
+  }
+  const res = await openLoop(strings, args, ({ m, s }) => {
+    const t0 = now();
+    return new Promise((resolve) => {
+      m.once("committed", () => resolve(now() - t0));
+      s.insert(s.length(), "x");
+    });
+  });
+  const texts = strings.map(({ s }) => s.value());
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline && !strings.every(({ s }) => s.value() === strings[0].s.value())) {
+    await sleep(50);
+  }
+  res.converged = strings.every(({ s }) => s.value() === strings[0].s.value());
+  res.final_length = texts[0].length;
+  return res;
+}
+
+module.exports = { proto, history, lib, fanout, memDocs, typing };

@@ -3,7 +3,17 @@
 // `ws` (handshake, subscribe, op at index 0 against the latest version seen, wait for the ack),
 // not integrating others' ops. `lib*`: ShareDB's own client with ot-text-unicode.
 
-const { requirePeer, now, sleep, summary, emit, Window, waitForGo, closedLoop } = require("./common");
+const {
+  requirePeer,
+  now,
+  sleep,
+  summary,
+  emit,
+  Window,
+  waitForGo,
+  closedLoop,
+  openLoop,
+} = require("./common");
 
 const WebSocket = requirePeer("ws");
 const TYPE = "http://sharejs.org/types/text-unicode";
@@ -271,4 +281,25 @@ async function memDocs(args) {
   return { docs: args.docs, open: openCount };
 }
 
-module.exports = { proto, history, lib, fanout, memDocs };
+// W3: as ours.js `typing`; an op's latency is from submitOp to its callback (the ack).
+async function typing(args) {
+  const docs = [];
+  for (let i = 0; i < args.clients; i++) {
+    docs.push(await libDoc(libConnection(args.url), args.modelId, ""));
+  }
+  const res = await openLoop(docs, args, async (doc) => {
+    const t0 = now();
+    const len = doc.data.length;
+    await submit(doc, len ? [len, "x"] : ["x"]);
+    return now() - t0;
+  });
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline && !docs.every((d) => d.data === docs[0].data && !d.hasPending())) {
+    await sleep(50);
+  }
+  res.converged = docs.every((d) => d.data === docs[0].data);
+  res.final_length = docs[0].data.length;
+  return res;
+}
+
+module.exports = { proto, history, lib, fanout, memDocs, typing };

@@ -5,12 +5,15 @@ measured, not tested (see bench/README.md)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.database_backends import PG_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 JS_MODULES = REPO / "tests" / "js" / "node_modules"
@@ -50,6 +53,7 @@ def test_every_workload_runs_against_our_server(bench: ModuleType) -> None:
         docs=10,
         history_ops=30,
         history_max_seconds=20,
+        typists=3,
     )
     with bench.fresh_server("ours", "smoke") as server:  # one server for all, to stay quick
         results = {name: run("ours", plan, server) for name, run in bench.WORKLOADS.items()}
@@ -58,9 +62,26 @@ def test_every_workload_runs_against_our_server(bench: ModuleType) -> None:
     (w2,) = results["W2"]
     assert w2["ops"] > 0 and w2["ack_ms"]["p99"] is not None
     assert "server_cpu_s_per_10k_ops" in w2
+    w3 = results["W3"]
+    assert w3["ops"] > 0 and w3["converged"] is True and w3["clients"] == 3
     w4 = results["W4"]
     assert w4["sent"] > 0 and w4["delivered_to_all"] == w4["sent"]
     assert results["W5"]["open"] == 10 + 20 and "kb_per_doc" in results["W5"]
     assert results["W6"]["ops"] == 30 and "delta_mb" in results["W6"]
     table = bench.rows({"targets": {"ours": results}})
     assert any(label.startswith("W2 proto C=3") for label, *_ in table)
+    assert any(label.startswith("W3 typing 3x4/s: ack p99") for label, *_ in table)
+
+
+@pytest.mark.timeout(120)
+def test_our_server_on_postgres(bench: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Target ``ours-pg``: the same server on a fresh PostgreSQL schema, dropped afterwards."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"bench on PostgreSQL needs {PG_ENV}")
+    monkeypatch.setattr(bench, "POSTGRES_URL", url)
+    plan = bench.Plan(0.5, 100, (2,), (3,), 0.3, 10, 30, 20, typists=3)
+    (w2,) = bench.w2("ours-pg", plan)
+    assert w2["ops"] > 0 and w2["ack_ms"]["p99"] is not None
+    table = bench.rows({"targets": {"ours-pg": {"W2": [w2]}}}, "ours-pg")
+    assert any(label.startswith("W2 proto C=3: ops/s") for label, *_ in table)
