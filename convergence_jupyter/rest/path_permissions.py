@@ -34,7 +34,9 @@ from convergence_jupyter.store.models import ModelRecord, ModelRepository
 from convergence_jupyter.store.path_grants import PathGrantRepository
 from convergence_jupyter.store.records import DomainRecord
 
-router = Router(tag="models", description="Real-time models: path-level permissions.")
+router = Router(
+    tag="path-permissions", description="Path-level read/write grants inside real-time models."
+)
 
 DOMAIN = "/domains/{namespace}/{domain}"
 PATH = DOMAIN + "/models/{model_id}/path-permissions"
