@@ -438,7 +438,9 @@ class ClientConnection:
         fill_value_map(data.presenceState, success.runtime.presence_state_of(success.user.user_id))
         self._write(encode("connectionResponse", response, response_id=message.request_id))
         await success.runtime.session_opened(self)
-        self.announce([self._session_id])
+        # No identityCacheUpdate for the session itself here: rc.12 with offline storage opens
+        # its store only after the connection response, and an update arriving before that
+        # kills its identity cache (an unopened store). Frames naming the session announce it.
         self._schedule_heartbeat()
 
     def _on_handshake_timeout(self) -> None:
