@@ -44,7 +44,18 @@ def markers_in(text: str) -> Counter[str]:
     return Counter(re.findall(r"<[ab]\.\d+>", text))
 
 
-def test_offline_edits_across_a_reload_merge_exactly_once(srv: ServerProcess) -> None:
+@pytest.mark.parametrize(
+    ("lose_acks", "open_store_first"),
+    [(0, False), (2, True)],
+    ids=["password-login", "acks-lost-token-login"],
+)
+def test_offline_edits_across_a_reload_merge_exactly_once(
+    srv: ServerProcess, lose_acks: int, open_store_first: bool
+) -> None:
+    """``password-login``: A logs in first without opening its store (as
+    ``Convergence.connectWithPassword`` does) and the reloaded page logs in again.
+    ``acks-lost``: A's last online edits are committed but their acks never arrive; the
+    reloaded page comes back with A's reconnect token, so the server knows them for its own."""
     a, b = users(srv)
     args: dict[str, Any] = {
         "url": srv.url,
@@ -59,14 +70,16 @@ def test_offline_edits_across_a_reload_merge_exactly_once(srv: ServerProcess) ->
         "reloadEdits": 5,
         "remoteEdits": 6,
         "pauseMs": 15,
+        "loseAcks": lose_acks,
+        "openStoreFirst": open_store_first,
     }
     r = run_scenario("offline_sync", args, timeout=90)
     assert r.get("ok"), r.describe()
     made = r["markers"]["a"] + r["markers"]["b"]
-    assert len(made) == 4 + 6 + 5 + 2 + 6 + 6 and len(set(made)) == len(made)
+    assert len(made) == 4 + lose_acks + 6 + 5 + 2 + 6 + 6 and len(set(made)) == len(made)
     # The reloaded client started from what it had stored, offline edits included.
     assert markers_in(r["reloadedText"]) == markers_in(r["beforeReload"])
-    assert all(m in r["reloadedText"] for m in r["markers"]["a"][: 4 + 6])
+    assert all(m in r["reloadedText"] for m in r["markers"]["a"][: 4 + lose_acks + 6])
     # Converged, and every edit of both clients is there exactly once.
     assert r["textA2"] == r["textB"] == r["textServer"], r.describe()
     counts = markers_in(r["textServer"])

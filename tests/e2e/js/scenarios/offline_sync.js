@@ -12,8 +12,13 @@
 //   * A2 comes back (the block is lifted, a fresh password login, as a reloaded page does)
 //     while B keeps editing. Then both must show the same text, every marker exactly once,
 //     and A2 must have been told that `gone` was deleted and `revoked` became unreadable.
+// With `loseAcks`, A's last online edits reach the server but their acks are lost before the
+// block, and A2 comes back with A's reconnect token (kept by the app, as a page keeps it in
+// localStorage): the server must take those edits as A2's own when A2 resends them.
+// Without `openStoreFirst` A logs in straight away, as Convergence.connectWithPassword does.
 // args: {url, collection, main, gone, revoked, a: {username, password}, b: {...},
-//        onlineEdits, offlineEdits, reloadEdits, remoteEdits, pauseMs}
+//        onlineEdits, offlineEdits, reloadEdits, remoteEdits, pauseMs, loseAcks,
+//        openStoreFirst}
 // fake-indexeddb/auto installs indexedDB as a global, as a browser has it.
 const path = require("path");
 const { createRequire } = require("module");
@@ -28,12 +33,15 @@ module.exports = async function offlineSync(args, lib) {
 
   // One "network" per Domain: `blocked` sends new sockets to a closed port; `cut()` also
   // kills the socket in use.
+  // `deaf` drops every incoming frame (the server's acks are lost on the way back).
   function network() {
-    const net = { blocked: false, current: null, sockets: 0 };
+    const net = { blocked: false, deaf: false, current: null, sockets: 0 };
     net.factory = (url) => {
       net.sockets += 1;
       const ws = new lib.WebSocket(net.blocked ? "ws://127.0.0.1:9/blocked" : url);
       ws.on("error", () => {});
+      const emit = ws.emit.bind(ws);
+      ws.emit = (event, ...rest) => (event === "message" && net.deaf ? false : emit(event, ...rest));
       net.current = ws;
       return ws;
     };
@@ -119,11 +127,9 @@ module.exports = async function offlineSync(args, lib) {
   const netA = network();
   const a = new ConvergenceDomain(args.url, options(netA, true));
   recordOffline(a, eventsA);
-  // The store is opened before the first login: rc.12 opens it only after the connection
-  // response otherwise, and an identityCacheUpdate arriving in between (this server announces
-  // the new session at once) hits an unopened store and kills its identity cache.
-  await a.initializeOffline(args.a.username);
+  if (args.openStoreFirst) await a.initializeOffline(args.a.username);
   await a.connectWithPassword(args.a);
+  const tokenA = a.session().reconnectToken();
   await a.models().subscribeOffline([args.main, args.gone, args.revoked]);
   await waitFor("3 offline downloads",
     () => eventsA.filter((e) => e.name === "offline_model_downloaded").length >= 3);
@@ -134,6 +140,14 @@ module.exports = async function offlineSync(args, lib) {
   markers.b.push(...(await typeMarkers(mainB, "b", 2)));
   await waitFor("B's edits reach A", () => text(mainA) === text(mainB) && committed(mainB));
   note("online phase done");
+
+  if (args.loseAcks) {
+    netA.deaf = true;
+    const unacked = await typeMarkers(mainA, "a", args.loseAcks);
+    markers.a.push(...unacked);
+    await waitFor("A's unacked edits reach B", () => unacked.every((m) => text(mainB).includes(m)));
+    note(`${unacked.length} edits committed, acks lost`);
+  }
 
   // --- A goes offline; B edits, deletes and revokes -------------------------------------
   netA.cut();
@@ -165,7 +179,8 @@ module.exports = async function offlineSync(args, lib) {
   // --- A2 comes back while B keeps editing ----------------------------------------------
   netA2.blocked = false;
   const bEditing = typeMarkers(mainB, "b", args.remoteEdits);
-  await a2.connectWithPassword(args.a);
+  if (args.loseAcks) await a2.reconnect(tokenA);
+  else await a2.connectWithPassword(args.a);
   markers.b.push(...(await bEditing));
   await waitFor("A2 synced and both converged", () =>
     a2.isConnected() && committed(mainA2) && committed(mainB) &&
