@@ -192,3 +192,14 @@ def test_exam_each_student_sees_and_writes_only_their_answer(
     assert after["data"] == after["teacher"]
     status, stored = _rest(server, "GET", f"/models/{model_id}", None)
     assert status == 200 and stored["data"] == after["data"], stored
+
+    # Listing and deleting grants over REST.
+    url = f"/models/{model_id}/path-permissions"
+    status, listed = _rest(server, "GET", url, None)
+    assert status == 200 and len(listed["grants"]) == 4, listed
+    bob_key = {"path": f"/answers/{bob}", "subject": {"kind": "user", "user": _user(bob)}}
+    status, left = _rest(server, "DELETE", url, bob_key)
+    assert status == 200 and len(left["grants"]) == 3, left
+    assert _rest(server, "DELETE", url, bob_key)[0] == 404
+    missing = {"path": "/x", "subject": {"kind": "group", "group": unique("nogroup")}}
+    assert _rest(server, "PUT", url, {**missing, "read": True})[0] == 400
