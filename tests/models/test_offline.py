@@ -273,3 +273,30 @@ def test_a_model_without_ops_is_updated_not_downloaded_again(run_world: RunWorld
         assert pushed.WhichOneof("action") == "updated" and pushed.updated.model.version == 1
 
     run_world(body)
+
+
+def test_the_sweep_catches_changes_made_without_a_notice(run_world: RunWorld) -> None:
+    from convergence_jupyter.store.models import ModelRepository, PermissionFlags
+
+    async def body(w: World) -> None:
+        owner, sub = await w.session(), await w.session()
+        await edited_model(w, owner)
+        w.service.offline._sweep_seconds = 0.05
+        await change(w, sub, [Sub(modelId="m1")])
+        updates(sub)
+        # Grants written straight to the store: no hook tells the offline service.
+        async with w.db.transaction() as tx:
+            models = ModelRepository(tx)
+            record = await models.get(w.domain.pk, "m1")
+            assert record is not None
+            await models.set_world(record.pk, True, PermissionFlags(read=True))
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if sub.of("modelOfflineUpdated"):
+                break
+        await quiet(w)
+        (swept,) = updates(sub)
+        perms = swept.updated.permissions
+        assert (perms.read, perms.write) == (True, False) and not swept.updated.HasField("model")
+
+    run_world(body)
