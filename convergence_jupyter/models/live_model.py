@@ -39,7 +39,7 @@ from convergence_jupyter.models.limits import (
     check_strings,
     growth_bound,
 )
-from convergence_jupyter.models.path_permissions import PathRules
+from convergence_jupyter.models.path_permissions import PathRules, views_of
 from convergence_jupyter.models.persistence import (
     ModelPersistence,
     PendingOperation,
@@ -488,11 +488,15 @@ class LiveModel:
         self, op: ot.Operation, exclude: Member | None = None
     ) -> dict[str, ot.Operation]:
         """(Before ``op`` is applied.) The op as each path-restricted member will see it."""
-        return {
-            sid: m.rules.view_op(self.tree, op)
+        restricted = [
+            (sid, m.rules)
             for sid, m in self.members.items()
             if m.rules is not None and m is not exclude
-        }
+        ]
+        if not restricted:
+            return {}
+        views = views_of([rules for _, rules in restricted], self.tree, op)
+        return {sid: view for (sid, _), view in zip(restricted, views, strict=True)}
 
     def _broadcast_op(
         self,

@@ -37,7 +37,7 @@ at every grant path below it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
@@ -288,16 +288,7 @@ class PathRules:
 
     def view_op(self, tree: ot.ModelTree, op: ot.Operation) -> ot.Operation:
         """(Before ``op`` is applied to ``tree``.) The op as this user is sent it."""
-        root_id = tree.root.id
-
-        def judge(part: ot.DiscreteOperation, target: _Node | None) -> ot.DiscreteOperation:
-            seen = None if target is None else self._view_part(part, target)
-            return seen if seen is not None else _placeholder(root_id)
-
-        out = _walk(tree, op, judge)
-        if isinstance(op, ot.CompoundOperation):
-            return ot.CompoundOperation(tuple(out))
-        return out[0]
+        return views_of([self], tree, op)[0]
 
     def _view_part(self, part: ot.DiscreteOperation, target: _Node) -> ot.DiscreteOperation | None:
         if not self.shown(target.path, target.value):
@@ -357,6 +348,30 @@ class PathRules:
         return None
 
 
+def views_of(
+    readers: Sequence[PathRules], tree: ot.ModelTree, op: ot.Operation
+) -> list[ot.Operation]:
+    """(Before ``op`` is applied to ``tree``.) The op as each reader is sent it, in one walk
+    over its parts (paths are looked up, and a compound's parts applied, once for all)."""
+    root_id = tree.root.id
+
+    def judge(part: ot.DiscreteOperation, target: _Node | None) -> list[ot.DiscreteOperation]:
+        out = []
+        for reader in readers:
+            seen = None if target is None else reader._view_part(part, target)
+            out.append(seen if seen is not None else _placeholder(root_id))
+        return out
+
+    per_part = _walk(tree, op, judge)
+    views: list[ot.Operation] = []
+    for i in range(len(readers)):
+        parts = tuple(p[i] for p in per_part)
+        views.append(
+            ot.CompoundOperation(parts) if isinstance(op, ot.CompoundOperation) else parts[0]
+        )
+    return views
+
+
 def _written(part: ot.DiscreteOperation, target: _Node) -> list[tuple[Path, bool]]:
     """The paths a part writes, each with whether the whole subtree there is replaced."""
     match part:
@@ -397,4 +412,5 @@ __all__ = [
     "parse_pointer",
     "path_of",
     "resolve_rules",
+    "views_of",
 ]

@@ -23,6 +23,7 @@ from convergence_jupyter.models.path_permissions import (
     parse_pointer,
     path_of,
     resolve_rules,
+    views_of,
 )
 from tests.ot.generators import DrawChooser, Ids, op_on, possible_ops
 
@@ -238,8 +239,12 @@ def test_reader_view_follows_the_ops_it_is_sent(data: st.DataObject) -> None:
     ch = DrawChooser(data.draw)
     ids = Ids("7")
     tree = _tree(KEYS_TREE)
-    rules = rules_of(ALICE, RANDOM_GRANTS)
-    reader = ot.ModelTree(ot.values.deep_copy(rules.view_root(tree.root)))  # type: ignore[arg-type]
+    # Alice (her own answer) and bob (only the world's grants), judged in one walk.
+    readers = [rules_of(ALICE, RANDOM_GRANTS), rules_of(BOB, RANDOM_GRANTS)]
+    copies = [
+        ot.ModelTree(ot.values.deep_copy(r.view_root(tree.root)))  # type: ignore[arg-type]
+        for r in readers
+    ]
     for _ in range(data.draw(st.integers(1, 8))):
         parts: list[ot.DiscreteOperation] = []
         scratch = tree.copy()
@@ -255,16 +260,20 @@ def test_reader_view_follows_the_ops_it_is_sent(data: st.DataObject) -> None:
         if not parts:
             continue
         op: ot.Operation = parts[0] if len(parts) == 1 else ot.CompoundOperation(tuple(parts))
-        seen = rules.view_op(tree, op)
+        before = tree.copy()
+        sent = views_of(readers, tree, op)
+        assert tree == before  # judging applied a compound's parts and undid them
+        assert sent[0] == readers[0].view_op(tree, op)
         ot.apply(tree, op)
-        for part in seen.ops if isinstance(seen, ot.CompoundOperation) else (seen,):
-            if part.no_op:
-                assert part == ot.StringSplice(id=tree.root.id, no_op=True, index=0)
-            else:
-                # What is sent edits only what the reader holds (or what the op creates).
-                assert part.id in reader or part.id in _created(seen)
-        ot.apply(reader, seen)
-        assert reader.root == rules.view_root(tree.root)
+        for rules, reader, seen in zip(readers, copies, sent, strict=True):
+            for part in seen.ops if isinstance(seen, ot.CompoundOperation) else (seen,):
+                if part.no_op:
+                    assert part == ot.StringSplice(id=tree.root.id, no_op=True, index=0)
+                else:
+                    # What is sent edits only what the reader holds (or what the op creates).
+                    assert part.id in reader or part.id in _created(seen)
+            ot.apply(reader, seen)
+            assert reader.root == rules.view_root(tree.root)
 
 
 def test_path_of_reports_indices() -> None:
