@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from convergence_jupyter import ot
 
@@ -263,6 +263,15 @@ class PathRules:
             if seen is not None:
                 children[key] = seen
         return ot.ObjectValue(value.id, children)
+
+    def view_plain(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Plain model data (REST's form) as this user may see it."""
+        counter = iter(range(1 << 62))
+        root = ot.from_plain(data, lambda: f"v:{next(counter)}")
+        assert isinstance(root, ot.ObjectValue)
+        seen = ot.to_plain(self.view_root(root))
+        assert isinstance(seen, dict)
+        return seen
 
     def view_root(self, root: ot.ObjectValue) -> ot.ObjectValue:
         seen = self.view(root)

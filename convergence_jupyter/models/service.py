@@ -927,6 +927,16 @@ class ModelService(ServiceBase):
             )
         return perms.read
 
+    async def path_rules_for(self, model: ModelRecord, reader: UserRecord) -> PathRules | None:
+        """The path rules restricting ``reader`` on ``model`` (None: sees all of it), for
+        server code that hands a model's data to a user (link resolution)."""
+        async with self._db.transaction(readonly=True) as tx:
+            collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
+            assert collection is not None
+            user = domain_user(reader)
+            perms = await resolve_model_permissions(tx, model, collection, user, reader.pk)
+            return await load_path_rules(tx, model.pk, user, reader.pk, perms)
+
     async def link_policy(self, collection: CollectionRecord) -> LinkPolicy:
         async with self._db.transaction(readonly=True) as tx:
             return await ModelLinkRepository(tx).policy(collection.pk)

@@ -162,16 +162,19 @@ async def resolve_link(
         target = await ModelRepository(tx).get(record.pk, link.model_id)
     if target is None or target.collection_id != link.collection:
         raise ProblemError(404, f"the link's target {link.collection}/{link.model_id} is missing")
+    rules = None
     if query.as_username is not None:
         ref = UserRef(username=query.as_username, type=query.as_type)
         reader = (await resolve_users(ctx, record, [ref]))[(ref.type, ref.username)]
         if not await models.may_read(target, reader):
             raise ProblemError(403, "unauthorized: the reader may not read the linked model")
+        rules = await models.path_rules_for(target, reader)
     info = await model_info(ctx, record, target.model_id)
     return ResolvedLink(
         link=ModelLink(path=link.path, collection=link.collection, id=link.model_id),
         version=info.version,
-        data=info.data,
+        # A reader with path restrictions on the target gets only what it may read.
+        data=rules.view_plain(info.data) if rules is not None else info.data,
     )
 
 
