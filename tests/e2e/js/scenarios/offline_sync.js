@@ -4,19 +4,22 @@
 //   * A (user `a`, offline storage) subscribes three models offline and edits `main` online;
 //   * A's network is blocked: its socket is terminated (no close frame, as a dropped link) and
 //     every new socket goes to a closed port. A edits `main` offline;
-//   * meanwhile B (user `b`, no offline storage) edits `main`, deletes `gone` and takes A's
-//     read permission on `revoked` away;
+//   * A also edits `dirty` offline (opened before the block);
+//   * meanwhile B (user `b`, no offline storage) edits `main`, deletes `gone` and `dirty` and
+//     takes A's read permission on `revoked` away;
 //   * "reload": A's Domain is abandoned with its network dead for good (a closed tab), and a
 //     new Domain A2 over the same IndexedDB starts with initializeOffline, opens `main` from
 //     storage and edits more, still offline;
 //   * A2 comes back (the block is lifted, a fresh password login, as a reloaded page does)
 //     while B keeps editing. Then both must show the same text, every marker exactly once,
-//     and A2 must have been told that `gone` was deleted and `revoked` became unreadable.
+//     and A2 must have been told that `gone` was deleted and `revoked` became unreadable; the
+//     sync of `dirty` fails ("no model"): rc.12 keeps its resync copy registered as open and
+//     so ignores the server's `deleted` for it.
 // With `loseAcks`, A's last online edits reach the server but their acks are lost before the
 // block, and A2 comes back with A's reconnect token (kept by the app, as a page keeps it in
 // localStorage): the server must take those edits as A2's own when A2 resends them.
 // Without `openStoreFirst` A logs in straight away, as Convergence.connectWithPassword does.
-// args: {url, collection, main, gone, revoked, a: {username, password}, b: {...},
+// args: {url, collection, main, gone, revoked, dirty, a: {username, password}, b: {...},
 //        onlineEdits, offlineEdits, reloadEdits, remoteEdits, pauseMs, loseAcks,
 //        openStoreFirst}
 // fake-indexeddb/auto installs indexedDB as a global, as a browser has it.
@@ -77,7 +80,8 @@ module.exports = async function offlineSync(args, lib) {
     ];
     for (const name of names) {
       domain.models().on(name, (e) => {
-        events.push({ name, id: e.id !== undefined ? e.id : null, message: e.message || null,
+        const id = e.id !== undefined ? e.id : e.modelId !== undefined ? e.modelId : null;
+        events.push({ name, id, message: e.message || null,
           version: e.version !== undefined ? e.version : null });
       });
     }
@@ -115,7 +119,7 @@ module.exports = async function offlineSync(args, lib) {
   const netB = network();
   const b = await lib.Convergence.connectWithPassword(args.url, args.b, options(netB, false));
   const world = { read: true, write: true, remove: false, manage: false };
-  for (const id of [args.main, args.gone, args.revoked]) {
+  for (const id of [args.main, args.gone, args.revoked, args.dirty]) {
     await b.models().create({
       collection: args.collection, id, data: { text: "" },
       overrideCollectionWorldPermissions: true, worldPermissions: world,
@@ -130,10 +134,11 @@ module.exports = async function offlineSync(args, lib) {
   if (args.openStoreFirst) await a.initializeOffline(args.a.username);
   await a.connectWithPassword(args.a);
   const tokenA = a.session().reconnectToken();
-  await a.models().subscribeOffline([args.main, args.gone, args.revoked]);
-  await waitFor("3 offline downloads",
-    () => eventsA.filter((e) => e.name === "offline_model_downloaded").length >= 3);
+  await a.models().subscribeOffline([args.main, args.gone, args.revoked, args.dirty]);
+  await waitFor("4 offline downloads",
+    () => eventsA.filter((e) => e.name === "offline_model_downloaded").length >= 4);
   const mainA = await a.models().open(args.main);
+  const dirtyA = await a.models().open(args.dirty);
   const markers = { a: [], b: [] };
   markers.a.push(...(await typeMarkers(mainA, "a", args.onlineEdits)));
   await waitFor("A online edits committed", () => committed(mainA));
@@ -153,8 +158,10 @@ module.exports = async function offlineSync(args, lib) {
   netA.cut();
   await waitFor("A offline", () => !a.isConnected());
   markers.a.push(...(await typeMarkers(mainA, "a", args.offlineEdits)));
+  const lostEdits = await typeMarkers(dirtyA, "d", 2);
   markers.b.push(...(await typeMarkers(mainB, "b", args.remoteEdits)));
   await b.models().remove(args.gone);
+  await b.models().remove(args.dirty);
   await b.models().permissions(args.revoked).setWorldPermissions(
     { read: false, write: false, remove: false, manage: false });
   await waitFor("B committed", () => committed(mainB));
@@ -185,8 +192,9 @@ module.exports = async function offlineSync(args, lib) {
   await waitFor("A2 synced and both converged", () =>
     a2.isConnected() && committed(mainA2) && committed(mainB) &&
     text(mainA2) === text(mainB), 30000);
-  await waitFor("A2 told of the deleted and the revoked model", () =>
+  await waitFor("A2 told of the deleted and the revoked models", () =>
     eventsA2.some((e) => e.name === "offline_model_deleted") &&
+    eventsA2.some((e) => e.name === "offline_model_sync_error") &&
     eventsA2.some((e) => e.name === "offline_model_permissions_revoked"), 20000);
   const subscribedAtEnd = (await a2.models().getOfflineSubscriptions()).sort();
 
@@ -194,6 +202,13 @@ module.exports = async function offlineSync(args, lib) {
   const netC = network();
   const c = await lib.Convergence.connectWithPassword(args.url, args.b, options(netC, false));
   const fresh = await c.models().open(args.main);
+  let dirtyOnServer;
+  try {
+    await c.models().open(args.dirty);
+    dirtyOnServer = "open";
+  } catch (e) {
+    dirtyOnServer = lib.describeError(e).code;
+  }
   const result = {
     ok: true,
     markers,
@@ -204,6 +219,8 @@ module.exports = async function offlineSync(args, lib) {
     textServer: text(fresh),
     versionServer: fresh.version(),
     subscribedAfterReload,
+    lostEdits,
+    dirtyOnServer,
     subscribedAtEnd,
     eventsA,
     eventsA2,
