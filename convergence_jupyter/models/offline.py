@@ -96,6 +96,9 @@ class OfflineSubscriptions:
         #: model id -> subscribed session ids
         self._subscribers: dict[str, set[str]] = {}
         self._pushes: dict[str, asyncio.TimerHandle] = {}
+        #: One sync at a time per session: two at once could both find "no copy" and send two
+        #: ``initial``s with two value-id prefixes.
+        self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -155,6 +158,7 @@ class OfflineSubscriptions:
         for model_id in self._held.pop(sid, {}):
             self._unsubscribe(sid, model_id)
         self._sessions.pop(sid, None)
+        self._locks.pop(sid, None)
 
     # -- changes of models -------------------------------------------------------------------
 
@@ -182,6 +186,12 @@ class OfflineSubscriptions:
 
     async def _sync(self, session: SessionHandle, model_ids: list[str]) -> None:
         """Tell ``session`` what differs between the models and what it holds of them."""
+        sid = session.session_id
+        lock = self._locks.setdefault(sid, asyncio.Lock())
+        async with lock:
+            await self._sync_locked(session, model_ids)
+
+    async def _sync_locked(self, session: SessionHandle, model_ids: list[str]) -> None:
         sid = session.session_id
         for model_id in model_ids:
             held = self._held.get(sid, {}).get(model_id)
