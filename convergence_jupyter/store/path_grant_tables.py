@@ -15,9 +15,7 @@ from .base import Base
 
 class ModelPathGrantRow(Base):
     __tablename__ = "model_path_grants"
-    __table_args__ = (
-        CheckConstraint("subject IN ('world', 'user', 'group')", name="subject"),
-    )
+    __table_args__ = (CheckConstraint("subject IN ('world', 'user', 'group')", name="subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_pk: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
