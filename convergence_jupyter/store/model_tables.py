@@ -67,6 +67,9 @@ class ModelRow(Base):
     world_remove: Mapped[bool] = mapped_column(default=False)
     world_manage: Mapped[bool] = mapped_column(default=False)
     ephemeral: Mapped[bool] = mapped_column(default=False)
+    #: The version ``data`` is at when it lags behind ``version`` (the op log holds the tail);
+    #: NULL: ``data`` is at ``version``, so every writer unaware of the lag stays correct.
+    snapshot_version: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
 
 
 class ModelOperationRow(Base):

@@ -72,6 +72,14 @@ class ModelRecord:
     override_world: bool
     world: PermissionFlags
     ephemeral: bool
+    #: The version ``data`` is at when it lags behind ``version`` (the op log holds the ops
+    #: after it; ``models.snapshots.current`` replays them); None: ``data`` is at ``version``.
+    snapshot_version: int | None = None
+
+    @property
+    def data_version(self) -> int:
+        """The version ``data`` is at."""
+        return self.version if self.snapshot_version is None else self.snapshot_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +164,7 @@ def _model(row: ModelRow, collection_id: str) -> ModelRecord:
         override_world=row.override_world,
         world=PermissionFlags(row.world_read, row.world_write, row.world_remove, row.world_manage),
         ephemeral=row.ephemeral,
+        snapshot_version=row.snapshot_version,
     )
 
 
@@ -278,6 +287,21 @@ class ModelRepository:
         ).all()
         return [_model(r[0], r[1]) for r in rows]
 
+    async def lagging(self, collection_pk: int) -> list[ModelRecord]:
+        """The models of the collection whose stored snapshot lags behind their version."""
+        rows = (
+            await self._session.execute(
+                select(ModelRow, CollectionRow.collection_id)
+                .join(CollectionRow, CollectionRow.id == ModelRow.collection_pk)
+                .where(
+                    ModelRow.collection_pk == collection_pk,
+                    ModelRow.snapshot_version.is_not(None),
+                )
+                .order_by(ModelRow.id)
+            )
+        ).all()
+        return [_model(r[0], r[1]) for r in rows]
+
     async def query(
         self,
         collection: CollectionRecord,
@@ -364,9 +388,11 @@ class ModelRepository:
         return int(value)
 
     async def append_operations(
-        self, pk: int, expected_version: int, ops: Sequence[NewOperation], data: str
+        self, pk: int, expected_version: int, ops: Sequence[NewOperation], data: str | None
     ) -> None:
-        """Append ops and move the snapshot forward in the caller's transaction.
+        """Append ops in the caller's transaction, with the snapshot at the last op (``data``)
+        or without it (None: the stored snapshot stays where it is and now lags; the row
+        records the version it is at if it did not lag before).
 
         The version check makes a lost update impossible: if another writer moved the model,
         this raises :class:`NotFound` and the caller's transaction rolls back.
@@ -374,10 +400,17 @@ class ModelRepository:
         if not ops:
             return
         last = ops[-1]
+        values: dict[str, Any] = {"version": last.version, "modified_at": last.timestamp}
+        if data is None:
+            values["snapshot_version"] = func.coalesce(
+                ModelRow.snapshot_version, literal(expected_version)
+            )
+        else:
+            values.update(data=data, snapshot_version=None)
         result = await self._session.execute(
             update(ModelRow)
             .where(ModelRow.id == pk, ModelRow.version == expected_version)
-            .values(version=last.version, data=data, modified_at=last.timestamp)
+            .values(**values)
         )
         if not getattr(result, "rowcount", 0):
             raise NotFound(f"model {pk} is not at version {expected_version}")
@@ -396,6 +429,28 @@ class ModelRepository:
                 for o in ops
             ],
         )
+
+    async def store_snapshot(self, pk: int, version: int, data: str) -> bool:
+        """Store ``data`` as the snapshot at ``version`` if the stored one is older and the op
+        log reaches ``version``; False if not (already newer, or the model is gone).
+
+        Safe from any writer at any time: the snapshot at a version is a function of the op
+        log, so the newest one wins and none is ever ahead of the log.
+        """
+        result = await self._session.execute(
+            update(ModelRow)
+            .where(
+                ModelRow.id == pk,
+                ModelRow.snapshot_version.is_not(None),
+                ModelRow.snapshot_version < version,
+                ModelRow.version >= version,
+            )
+            .values(
+                data=data,
+                snapshot_version=case((ModelRow.version == version, None), else_=literal(version)),
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     async def operations(self, pk: int, first: int, last: int) -> list[OperationRecord]:
         """Stored operations with ``first <= version <= last``, in version order."""
@@ -468,7 +523,14 @@ class ModelRepository:
 
 # Plain SQL for the SQLite fast path; the table and column names are those of model_tables.
 _SQLITE_MOVE_MODEL = (
-    "UPDATE models SET version = ?, data = ?, modified_at = ? WHERE id = ? AND version = ?"
+    "UPDATE models SET version = ?, data = ?, modified_at = ?, snapshot_version = NULL"
+    " WHERE id = ? AND version = ?"
+)
+#: The hot path: the op log only; the stored snapshot stays and the row says which version
+#: it is at (``models.snapshots``).
+_SQLITE_MOVE_VERSION = (
+    "UPDATE models SET version = ?, modified_at = ?,"
+    " snapshot_version = COALESCE(snapshot_version, ?) WHERE id = ? AND version = ?"
 )
 _SQLITE_INSERT_OPERATION = (
     "INSERT INTO model_operations"
@@ -486,6 +548,7 @@ def _sqlite_timestamp(dialect: Dialect) -> Any:
 
 def _sqlite_append(
     aio: aiosqlite.Connection,
+    statement: str,
     move: tuple[Any, ...],
     rows: list[tuple[Any, ...]],
 ) -> bool:
@@ -497,7 +560,7 @@ def _sqlite_append(
     conn: sqlite3.Connection = aio._conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if conn.execute(_SQLITE_MOVE_MODEL, move).rowcount != 1:
+        if conn.execute(statement, move).rowcount != 1:
             conn.execute("ROLLBACK")
             return False
         conn.executemany(_SQLITE_INSERT_OPERATION, rows)
@@ -510,9 +573,10 @@ def _sqlite_append(
 
 
 async def commit_operations(
-    db: Database, pk: int, expected_version: int, ops: Sequence[NewOperation], data: str
+    db: Database, pk: int, expected_version: int, ops: Sequence[NewOperation], data: str | None
 ) -> None:
-    """:meth:`ModelRepository.append_operations` in a transaction of its own, committed on return.
+    """:meth:`ModelRepository.append_operations` in a transaction of its own, committed on return
+    (``data`` None: the op log only, the snapshot lags).
 
     On SQLite the statements (BEGIN IMMEDIATE, the versioned UPDATE of the model row, one
     executemany INSERT of the ops, COMMIT) run in ONE call on aiosqlite's worker thread instead
@@ -529,7 +593,18 @@ async def commit_operations(
     dialect = db.engine.dialect
     stamp = _sqlite_timestamp(dialect)
     last = ops[-1]
-    move = (last.version, data, stamp(last.timestamp), pk, expected_version)
+    if data is None:
+        statement = _SQLITE_MOVE_VERSION
+        move: tuple[Any, ...] = (
+            last.version,
+            stamp(last.timestamp),
+            expected_version,
+            pk,
+            expected_version,
+        )
+    else:
+        statement = _SQLITE_MOVE_MODEL
+        move = (last.version, data, stamp(last.timestamp), pk, expected_version)
     rows = [
         (
             pk,
@@ -549,6 +624,6 @@ async def commit_operations(
         # aiosqlite has no public "run this on the worker thread"; ``_execute`` is what its own
         # execute/commit use, and it serialises with every other call on this connection.
         runner: Any = aio
-        moved = await runner._execute(_sqlite_append, aio, move, rows)
+        moved = await runner._execute(_sqlite_append, aio, statement, move, rows)
     if not moved:
         raise NotFound(f"model {pk} is not at version {expected_version}")
