@@ -1,7 +1,7 @@
 """Path-level model grants (issue 12): read/write on a JSON Pointer inside a model.
 
 Revision ID: 0012_path_permissions
-Revises: 0014_snapshot_lag
+Revises: 0011_model_links
 
 Frozen history: plain SQLAlchemy types only, no imports of the live table modules.
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_path_permissions"
-down_revision: str | Sequence[str] | None = "0014_snapshot_lag"
+down_revision: str | Sequence[str] | None = "0011_model_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

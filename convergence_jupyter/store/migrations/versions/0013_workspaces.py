@@ -1,7 +1,7 @@
 """Workspaces (issue 12): stored types, instances, their parts and their members.
 
 Revision ID: 0013_workspaces
-Revises: 0011_model_links
+Revises: 0012_path_permissions
 
 Frozen history: plain SQLAlchemy types only, no imports of the live table modules.
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "0013_workspaces"
-down_revision: str | Sequence[str] | None = "0011_model_links"
+down_revision: str | Sequence[str] | None = "0012_path_permissions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
