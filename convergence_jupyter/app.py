@@ -194,6 +194,23 @@ class ConvergenceApp(ExtensionApp):
         "session submitting from an older version has its model closed (0: no limit).",
     ).tag(config=True)
 
+    model_snapshot_ops = Integer(
+        100,
+        help="A live model stores its snapshot once it is this many operations behind its "
+        "operation log (each commit stores only the operations; a load replays the rest).",
+    ).tag(config=True)
+    model_snapshot_seconds = Float(
+        2.0,
+        help="...or this many seconds after its first operation not in the stored snapshot, "
+        "and when it unloads.",
+    ).tag(config=True)
+
+    @validate("model_snapshot_ops", "model_snapshot_seconds")
+    def _positive_snapshot_policy(self, proposal: Any) -> Any:
+        if proposal["value"] <= 0:
+            raise TraitError(f"ConvergenceApp.{proposal['trait'].name} must be positive")
+        return proposal["value"]
+
     @validate(
         "max_open_models_per_session",
         "max_references_per_model",
@@ -372,6 +389,8 @@ class ConvergenceApp(ExtensionApp):
             max_model_bytes=self.max_model_bytes,
             max_string_length=self.max_string_length,
             max_history=self.model_history_limit,
+            snapshot_every_ops=self.model_snapshot_ops,
+            snapshot_every_seconds=self.model_snapshot_seconds,
         )
 
         def models(runtime: DomainRuntime) -> ModelService:

@@ -42,6 +42,10 @@ class ModelLimits:
     max_string_length: int = 1024 * 1024
     #: In-memory op history per model (see models/concurrency.py).
     max_history: int = 10_000
+    #: A live model stores its snapshot once it is this many ops behind the op log...
+    snapshot_every_ops: int = 100
+    #: ...or this many seconds after the first op it does not hold (and at unload).
+    snapshot_every_seconds: float = 2.0
 
 
 class LimitExceeded(ValueError):

@@ -2,9 +2,10 @@
 
 Decision: after every committed batch the links are recomputed from the whole tree rather than
 from the changed subtrees, because array inserts and moves shift the paths of links outside
-the changed subtree. It stays cheap: a snapshot whose JSON text has no ``"$ref"`` (a C-speed
-substring test on the text the commit has just written) and no indexed links skips the walk,
-and the index is written only when the set of links changed. The write is its own transaction
+the changed subtree. It stays cheap: a model with no indexed links whose last snapshot text had
+no ``"$ref"`` and none of whose ops since had one (C-speed substring tests on texts written
+anyway: a link needs a ``$ref`` key, which only an op naming it can bring) skips the walk, and
+the index is written only when the set of links changed. The write is its own transaction
 right after the batch's (the SQLite commit path is one tuned call); a crash between the two
 leaves the index one batch behind until the model is next loaded (the load checks the index
 against the snapshot before anyone can edit) or commits again.
@@ -49,10 +50,19 @@ class LinkIndexer:
         self._domain_pk = domain_pk
         self._pk = model_pk
         self.known = known
+        #: Whether the tree may hold a ``$ref`` key (a link needs one); conservative.
+        self._marked = True
 
-    async def committed(self, root: ot.ObjectValue, snapshot: str) -> None:
-        """(After a batch was stored.) Rewrite the index if the model's links changed."""
-        if not self.known and REF_MARKER not in snapshot:
+    def observed(self, snapshot: str) -> None:
+        """The tree's whole JSON text (a snapshot being stored): resets the marker."""
+        self._marked = REF_MARKER in snapshot
+
+    async def committed(self, root: ot.ObjectValue, texts: Iterable[str]) -> None:
+        """(After a batch was stored.) Rewrite the index if the model's links changed.
+        ``texts``: the batch's stored ops, or the tree's whole JSON text."""
+        if not self._marked:
+            self._marked = any(REF_MARKER in t for t in texts)
+        if not self.known and not self._marked:
             return
         links = find_links(root)
         if links == self.known:

@@ -4,7 +4,10 @@ touches it, one item at a time.
 Every op, open, close, resync and reference event of a model goes through one mailbox and one
 asyncio task, so versions are handed out in a single total order. Consecutive op submissions
 are taken as one batch: transformed and applied in memory, committed in ONE transaction, and
-only then acknowledged and broadcast (group commit, durable ack).
+only then acknowledged and broadcast (group commit, durable ack). A batch stores only its ops;
+every N ops the batch's commit carries the snapshot too (one more UPDATE in the same
+transaction), and T seconds after an op it does not hold, or at unload, a task of its own writes
+it while the serializer goes on (``models/snapshots.py``).
 
 A reply that names this model (open, resync) must reach the client before anything else about
 it; members start "pending" and buffer their frames until the handler has returned its reply
@@ -194,7 +197,10 @@ class LiveModel:
         limits: ModelLimits | None = None,
         on_committed: Callable[[LiveModel], None] | None = None,
         schema: CollectionSchema | None = None,
+        stored_version: int | None = None,
     ) -> None:
+        """``record.data`` is the data at ``record.version`` (``tree``); ``stored_version`` is
+        the version of the snapshot the database holds, when it lags (None: the same)."""
         self.pk = record.pk
         self.model_id = record.model_id
         self.collection_id = record.collection_id
@@ -211,6 +217,15 @@ class LiveModel:
         #: (models/limits.py): the tree is serialised only when the sum nears the size limit.
         self._size = snapshot_bytes(record.data)
         self._growth = 0
+        #: The last version the op log holds, and the version of the stored snapshot: the
+        #: snapshot is written (off the batch path) when they are N ops or T seconds apart.
+        self._committed_version = record.version
+        self._stored_version = record.version if stored_version is None else stored_version
+        self._snapshot_writer: asyncio.Task[None] | None = None
+        self._snapshot_again = False
+        self._snapshot_timer: asyncio.TimerHandle | None = None
+        #: A failed commit left ops in the tree that the log does not hold: no more snapshots.
+        self._tainted = False
         self.members: dict[str, Member] = {}
         self.references = ReferenceStore()
         self.closed = False
@@ -315,6 +330,7 @@ class LiveModel:
             if self.closed:
                 break
         self._drain_after_close()
+        await self._final_snapshot()
 
     def _drain_after_close(self) -> None:
         while self._mailbox:
@@ -403,12 +419,14 @@ class LiveModel:
             )
         if pending:
             try:
-                self._stored_size(await self._persistence.commit(base, pending, self.tree.root))
+                data = self._due_snapshot()
+                await self._persistence.commit(base, pending, self.tree.root, data)
             except Exception:
                 log.exception("model %s: commit failed; closing the model", self.model_id)
                 self._fail_all("the server could not store an operation")
                 return
             self.modified_at = pending[-1].timestamp
+            self._stored_ops(pending[-1].version, data is not None)
             self._committed()
         for d in done:
             self._deliver(d)
@@ -467,8 +485,112 @@ class LiveModel:
     def _undo(self, applied: ot.AppliedOperation) -> None:
         ot.apply(self.tree, ot.as_operation(ot.invert(applied)))
 
-    def _stored_size(self, size: int) -> None:
-        self._size, self._growth = size, 0
+    # -- snapshots -----------------------------------------------------------------------------
+
+    @property
+    def lagging(self) -> bool:
+        """Whether the stored snapshot is older than the op log (it is written behind)."""
+        return self._stored_version < self._committed_version
+
+    def _due_snapshot(self) -> str | None:
+        """(Inside the serializer, the batch applied, before its commit.) The snapshot for the
+        commit to carry when the stored one is N ops behind. Carried, not written by a second
+        transaction: on SQLite that one would compete for the single write lock with the
+        model's next commit, and the busy handler sleeps in milliseconds (measured: W2 worse
+        than a snapshot per batch)."""
+        behind = self.cc.version - self._stored_version
+        if self._tainted or behind < self._limits.snapshot_every_ops:
+            return None
+        text = snapshot_to_json(self.tree.root)
+        self._size, self._growth = snapshot_bytes(text), 0  # exact, as of this version
+        return text
+
+    def _stored_ops(self, version: int, with_snapshot: bool) -> None:
+        """(Inside the serializer, right after a commit.) Note what is stored; make sure a
+        snapshot follows within T seconds when the commit did not carry one."""
+        self._committed_version = version
+        if with_snapshot:
+            self._stored_version = version
+            if self._snapshot_timer is not None:
+                self._snapshot_timer.cancel()
+                self._snapshot_timer = None
+        elif self._snapshot_writer is None:
+            self._arm_snapshot_timer()
+
+    def _arm_snapshot_timer(self) -> None:
+        if self._snapshot_timer is None and not self.closed:
+            delay = self._limits.snapshot_every_seconds
+            self._snapshot_timer = asyncio.get_running_loop().call_later(delay, self._snapshot_due)
+
+    def _snapshot_due(self) -> None:
+        self._snapshot_timer = None
+        if not self.closed:
+            self.post(self._take_snapshot)
+
+    def _take_snapshot(self) -> None:
+        """(Inside the serializer, between batches.) Serialise the tree and start writing it;
+        with a write already under way, one more follows it."""
+        if self._tainted or not self.lagging:
+            return
+        if self._snapshot_writer is not None:
+            self._snapshot_again = True
+            return
+        if self._snapshot_timer is not None:
+            self._snapshot_timer.cancel()
+            self._snapshot_timer = None
+        text = snapshot_to_json(self.tree.root)
+        self._size, self._growth = snapshot_bytes(text), 0  # exact, as of this version
+        self._snapshot_writer = asyncio.get_running_loop().create_task(
+            self._write_snapshot(self._committed_version, text)
+        )
+
+    async def _write_snapshot(self, version: int, text: str) -> None:
+        try:
+            await self._persistence.store_snapshot(version, text)
+            self._stored_version = max(self._stored_version, version)
+        except Exception:
+            # The ops are durable; the snapshot is only a shortcut for the next load.
+            log.exception("model %s: no snapshot stored at %s", self.model_id, version)
+        finally:
+            self._snapshot_writer = None
+        if self.closed or not self.lagging:
+            return
+        if self._snapshot_again:  # asked again while it was written
+            self._snapshot_again = False
+            self.post(self._take_snapshot)
+        else:  # ops committed meanwhile: they get their T seconds
+            self._arm_snapshot_timer()
+
+    async def _flush_snapshot(self) -> None:
+        """(Inside the serializer.) Store the snapshot at the committed version now; raises if
+        it could not be stored."""
+        while self._snapshot_writer is not None:
+            await asyncio.shield(self._snapshot_writer)
+        self._take_snapshot()
+        if self._snapshot_writer is not None:
+            await asyncio.shield(self._snapshot_writer)
+        if self.lagging and not self._tainted:
+            raise RuntimeError(f"model {self.model_id}: the snapshot could not be stored")
+
+    async def flush_snapshot(self) -> None:
+        """Store the snapshot at every op committed so far (readers of the stored snapshot,
+        such as queries, call this first). Raises :class:`ModelGone` if unloading (await
+        :meth:`finished` instead: the unload stores it)."""
+        await self.call_async(self._flush_snapshot)
+
+    async def finished(self) -> None:
+        """Wait until the serializer ended, with its last snapshot written (after unload)."""
+        await asyncio.shield(self._task)
+
+    async def _final_snapshot(self) -> None:
+        """(The serializer ended.) Store the snapshot at the last committed op."""
+        if self._snapshot_timer is not None:
+            self._snapshot_timer.cancel()
+            self._snapshot_timer = None
+        try:
+            await self._flush_snapshot()
+        except Exception:
+            log.exception("model %s: the snapshot could not be stored at unload", self.model_id)
 
     def _deliver(self, d: _Done) -> None:
         stamp = wire.datetime_to_timestamp(d.timestamp)
@@ -566,18 +688,19 @@ class LiveModel:
         now = datetime.now(UTC)
         self.references.apply(applied)
         try:
-            self._stored_size(
-                await self._persistence.commit(
-                    base,
-                    [PendingOperation(version, now, session_id, 0, None, applied)],
-                    self.tree.root,
-                )
+            data = self._due_snapshot()
+            await self._persistence.commit(
+                base,
+                [PendingOperation(version, now, session_id, 0, None, applied)],
+                self.tree.root,
+                data,
             )
         except Exception:
             log.exception("model %s: commit failed; closing the model", self.model_id)
             self._fail_all("the server could not store an operation")
             raise
         self.modified_at = now
+        self._stored_ops(version, data is not None)
         self._committed()
         stamp = wire.datetime_to_timestamp(now)
         self._broadcast_op(session_id, version, stamp, final, views)
@@ -655,6 +778,7 @@ class LiveModel:
         self._forced(member)
 
     def _fail_all(self, reason: str) -> None:
+        self._tainted = True
         for member in list(self.members.values()):
             self._force_close(member, ForceCloseCode.UNKNOWN, reason)
         self.unload()

@@ -33,7 +33,7 @@ from google.protobuf.message import Message
 from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.service import Reply
 from convergence_jupyter.domain.session import SessionHandle
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.models.path_access import load_path_rules
 from convergence_jupyter.models.path_permissions import PathRules
 from convergence_jupyter.models.permissions import resolve_model_permissions
@@ -217,6 +217,8 @@ class OfflineSubscriptions:
             model = await ModelRepository(tx).get(self._domain_pk, model_id)
             if model is None:
                 return Updated(modelId=model_id, deleted=True)
+            # The stored snapshot plus the op tail after it (the snapshot is written behind).
+            model = await snapshots.current(tx, model)
             collection = await CollectionRepository(tx).get_by_pk(model.collection_pk)
             assert collection is not None
             perms = await resolve_model_permissions(

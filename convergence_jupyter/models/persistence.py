@@ -1,8 +1,11 @@
 """Group commit: the ops a model processed in one batch go to the database in one transaction,
-together with the new snapshot, and only then are they acknowledged (durable ack, P3).
+and only then are they acknowledged (durable ack, P3).
 
-Decision: the model row always holds the snapshot *at its version*; a load never replays the
-log. The cost is one snapshot write per batch, not per op, because batches grow under load.
+Decision (issue 11): a batch writes only its ops, and every N ops the snapshot with them; T
+seconds after an op the snapshot does not hold, and at unload, it is written on its own
+(``LiveModel``, ``models.snapshots``), so most batches cost the same however large the
+document is. The op log is what makes an ack durable; a load replays the ops
+after the stored snapshot.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from convergence_jupyter.models.link_index import LinkIndexer
 from convergence_jupyter.models.wire import applied_to_json
 from convergence_jupyter.store.database import Database
 from convergence_jupyter.store.errors import is_lock_timeout
-from convergence_jupyter.store.models import NewOperation, commit_operations
+from convergence_jupyter.store.models import ModelRepository, NewOperation, commit_operations
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +68,14 @@ class ModelPersistence:
         self._links = links
 
     async def commit(
-        self, base_version: int, ops: Sequence[PendingOperation], root: ot.ObjectValue
-    ) -> int:
-        """Append ``ops`` (versions base+1...) and store the snapshot; raises on any failure.
-        Returns the snapshot's size in UTF-8 bytes (the model size limit counts these)."""
+        self,
+        base_version: int,
+        ops: Sequence[PendingOperation],
+        root: ot.ObjectValue,
+        snapshot: str | None = None,
+    ) -> None:
+        """Append ``ops`` (versions base+1...), with ``snapshot`` (the JSON of ``root``, the
+        tree after them) when given, else the op log only; raises on any failure."""
         rows = [
             NewOperation(
                 version=o.version,
@@ -80,27 +87,44 @@ class ModelPersistence:
             )
             for o in ops
         ]
-        data = snapshot_to_json(root)
-        if rows:
-            for delay in (*LOCK_RETRY_DELAYS, None):
-                try:
-                    await commit_operations(self._db, self._pk, base_version, rows, data)
-                    break
-                except Exception as exc:
-                    if delay is None or not is_lock_timeout(exc):
-                        raise
-                    log.warning(
-                        "model pk %s: the database stayed locked past the busy timeout; "
-                        "retrying the commit in %.1f s",
-                        self._pk,
-                        delay,
-                    )
-                    await asyncio.sleep(delay)
-            if self._links is not None:
-                try:
-                    await self._links.committed(root, data)
-                except Exception:
-                    # The ops are stored: failing the batch now would drop a durable change.
-                    # The index catches up at the next commit (its known set is unchanged).
-                    log.exception("model pk %s: the link index could not be updated", self._pk)
-        return snapshot_bytes(data)
+        if not rows:
+            return
+        for delay in (*LOCK_RETRY_DELAYS, None):
+            try:
+                await commit_operations(self._db, self._pk, base_version, rows, snapshot)
+                break
+            except Exception as exc:
+                if delay is None or not is_lock_timeout(exc):
+                    raise
+                log.warning(
+                    "model pk %s: the database stayed locked past the busy timeout; "
+                    "retrying the commit in %.1f s",
+                    self._pk,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        if self._links is not None:
+            if snapshot is not None:
+                self._links.observed(snapshot)
+            try:
+                await self._links.committed(root, [r.operation for r in rows])
+            except Exception:
+                # The ops are stored: failing the batch now would drop a durable change.
+                # The index catches up at the next commit (its known set is unchanged).
+                log.exception("model pk %s: the link index could not be updated", self._pk)
+
+    async def store_snapshot(self, version: int, data: str) -> bool:
+        """Store ``data`` as the snapshot at ``version`` (an older stored one only); lock
+        timeouts are retried like a commit's. False if a newer one is there or the model is
+        gone."""
+        if self._links is not None:
+            self._links.observed(data)
+        for delay in (*LOCK_RETRY_DELAYS, None):
+            try:
+                async with self._db.transaction() as tx:
+                    return await ModelRepository(tx).store_snapshot(self._pk, version, data)
+            except Exception as exc:
+                if delay is None or not is_lock_timeout(exc):
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -72,7 +72,8 @@ __all__ = [
 
 
 def _meta(model: ModelRecord) -> Meta:
-    return {"id": model.model_id, "version": model.version}
+    # The version of the data judged (the stored snapshot's; see ModelService.flush_snapshots).
+    return {"id": model.model_id, "version": model.data_version}
 
 
 def _reply(
@@ -85,7 +86,7 @@ def _reply(
             modelId=model.model_id,
             createdTime=wire.datetime_to_timestamp(model.created_at),
             modifiedTime=wire.datetime_to_timestamp(model.modified_at),
-            version=model.version,
+            version=model.data_version,
         )
         result.data.SetInParent()
         json_format.ParseDict(wire_plain(project(query, data)), result.data)

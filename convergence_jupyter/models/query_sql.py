@@ -190,13 +190,20 @@ class _Version(_Value):
         return false()
 
     def number(self) -> ColumnElement[Any]:
-        return ModelRow.version.expression
+        return _data_version()
 
     def is_true(self) -> ColumnElement[bool]:
         return false()
 
     def sort_keys(self) -> list[ColumnElement[Any]]:
-        return [ModelRow.version.expression]
+        return [_data_version()]
+
+
+def _data_version() -> ColumnElement[Any]:
+    """The version the stored data is at (``ModelRecord.data_version``): a query judges
+    each model as of its stored snapshot, which ``ModelService.flush_snapshots`` brought up
+    to every acknowledged op just before."""
+    return func.coalesce(ModelRow.snapshot_version, ModelRow.version)
 
 
 def _class_of(tag: ColumnElement[Any]) -> ColumnElement[Any]:

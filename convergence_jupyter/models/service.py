@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import uuid
@@ -29,7 +30,7 @@ from convergence_jupyter.domain.service import Handler, Reply, ServiceBase
 from convergence_jupyter.domain.session import SessionHandle
 from convergence_jupyter.identity.records import domain_user
 from convergence_jupyter.identity.wire import user_id_from_wire, user_id_to_wire
-from convergence_jupyter.models import history, wire
+from convergence_jupyter.models import history, snapshots, wire
 from convergence_jupyter.models.concurrency import ConcurrencyError
 from convergence_jupyter.models.lifecycle import ModelInitFailed, ModelLifecycleObserver, ModelRef
 from convergence_jupyter.models.limits import ModelLimits, check_new_model, check_open_count
@@ -50,7 +51,7 @@ from convergence_jupyter.models.persistence import (
     snapshot_from_json,
     snapshot_to_json,
 )
-from convergence_jupyter.models.query import QueryError, run_query
+from convergence_jupyter.models.query import QueryError, parse_query, run_query
 from convergence_jupyter.models.resync import ReplayOp
 from convergence_jupyter.models.schema import CollectionSchema, SchemaViolation
 from convergence_jupyter.protocol.schema import model_pb2 as pb
@@ -124,6 +125,10 @@ class ModelService(ServiceBase):
         self._closed_sessions: set[str] = set()
         #: collection pk -> (schema text, parsed schema): parsed once, not per model load.
         self._schemas: dict[int, tuple[str, CollectionSchema]] = {}
+        #: Unloaded models still storing their last snapshot.
+        self._unloading: set[LiveModel] = set()
+        #: Collections whose models left behind by a crash were caught up (flush_snapshots).
+        self._caught_up: set[str] = set()
         #: Offline subscriptions (models/offline.py), told of commits, deletions and grants.
         self.offline = OfflineSubscriptions(database, self._domain_pk, self._has_open)
 
@@ -171,16 +176,22 @@ class ModelService(ServiceBase):
                 if record is not None:
                     schema = await self._schema_in(tx, record.collection_pk)
                     links = links_from_stored(await ModelLinkRepository(tx).links_of(record.pk))
+                    # The stored snapshot plus the op tail after it (read in this transaction).
+                    tree = await snapshots.current_tree(tx, record)
             result: LiveModel | None = None
             if record is not None:
-                tree = ot.ModelTree(snapshot_from_json(record.data))
+                stored_version = record.snapshot_version
+                if stored_version is not None:
+                    record = dataclasses.replace(
+                        record, data=snapshot_to_json(tree.root), snapshot_version=None
+                    )
                 indexer = LinkIndexer(self._db, self._domain_pk, record.pk, links)
                 # Repairs an index a crash left one batch behind, before anyone can edit.
                 try:
-                    await indexer.committed(tree.root, record.data)
+                    await indexer.committed(tree.root, [record.data])
                 except Exception:
                     log.exception("model %s: the link index could not be repaired", model_id)
-                result = self._make_live(record, schema, indexer, tree)
+                result = self._make_live(record, schema, indexer, tree, stored_version)
                 self._live[model_id] = result
             future.set_result(result)
             return result
@@ -209,6 +220,7 @@ class ModelService(ServiceBase):
         schema: CollectionSchema | None = None,
         links: LinkIndexer | None = None,
         tree: ot.ModelTree | None = None,
+        stored_version: int | None = None,
     ) -> LiveModel:
         if tree is None:
             tree = ot.ModelTree(snapshot_from_json(record.data))
@@ -238,6 +250,7 @@ class ModelService(ServiceBase):
             limits=self._limits,
             on_committed=self._committed,
             schema=schema,
+            stored_version=stored_version,
         )
 
     def _ref(self, collection_id: str, model_id: str) -> ModelRef:
@@ -253,9 +266,51 @@ class ModelService(ServiceBase):
     def _unloaded(self, live: LiveModel) -> None:
         if self._live.get(live.model_id) is live:
             del self._live[live.model_id]
+        # Until its last snapshot is stored, readers of the stored snapshot wait for it.
+        self._unloading.add(live)
+        task = asyncio.get_running_loop().create_task(self._finish_unload(live))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
         if self._lifecycle is not None:
             ref = self._ref(live.collection_id, live.model_id)
             asyncio.get_running_loop().call_soon(self._lifecycle.model_unloading, ref)
+
+    async def _finish_unload(self, live: LiveModel) -> None:
+        try:
+            await live.finished()
+        finally:
+            self._unloading.discard(live)
+            if live.lagging:
+                # Its snapshot stayed behind (a failed commit or write): catch it up on demand.
+                self._caught_up.discard(live.collection_id)
+
+    async def flush_snapshots(self, collection_id: str) -> None:
+        """Make the stored snapshots of ``collection_id`` hold every acknowledged op: readers
+        that evaluate the stored JSON (queries, in SQL) call this first. Loaded models store
+        theirs, unloading ones finish storing theirs, and (once per collection and process,
+        or again after a model unloaded behind) models left behind by a crash are replayed
+        from the op log and stored."""
+        for live in [m for m in self._live.values() if m.collection_id == collection_id]:
+            try:
+                await live.flush_snapshot()
+            except ModelGone:
+                await live.finished()
+        for live in [m for m in self._unloading if m.collection_id == collection_id]:
+            await live.finished()
+        if collection_id in self._caught_up:
+            return
+        self._caught_up.add(collection_id)
+        try:
+            async with self._db.transaction(readonly=True) as tx:
+                collection = await CollectionRepository(tx).get(self._domain_pk, collection_id)
+                repo = ModelRepository(tx)
+                behind = [] if collection is None else await repo.lagging(collection.pk)
+                caught = [await snapshots.current(tx, r) for r in behind]
+            for old, new in zip(behind, caught, strict=True):
+                async with self._db.transaction() as tx:
+                    await ModelRepository(tx).store_snapshot(new.pk, old.version, new.data)
+        except BaseException:
+            self._caught_up.discard(collection_id)
+            raise
 
     def _forget_member(self, member: Member) -> None:
         self._resources.get(member.session.session_id, {}).pop(member.resource_id, None)
@@ -330,6 +385,11 @@ class ModelService(ServiceBase):
         await self.offline.close()
         for live in list(self._live.values()):
             live.unload()
+        # Each stores its last snapshot (the op log is durable either way: this saves the
+        # next load a replay).
+        for live in list(self._unloading):
+            with contextlib.suppress(Exception):
+                await live.finished()
 
     # -- open / close ------------------------------------------------------------------------
 
@@ -838,7 +898,11 @@ class ModelService(ServiceBase):
         if schema is None:
             return []
         async with self._db.transaction(readonly=True) as tx:
-            stored = await ModelRepository(tx).in_collection(collection.pk)
+            stored = [
+                await snapshots.current(tx, r)
+                for r in await ModelRepository(tx).in_collection(collection.pk)
+                if r.model_id not in report
+            ]
         for record in stored:
             if record.model_id not in report:
                 data = ot.to_plain(snapshot_from_json(record.data))
@@ -1027,7 +1091,9 @@ class ModelService(ServiceBase):
     async def _historical_data(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.HistoricalDataRequestMessage)
         access = await self._readable(session, body.modelId)
-        return "historicalDataResponse", history.data_response(access.model)
+        async with self._db.transaction(readonly=True) as tx:
+            model = await snapshots.current(tx, access.model)
+        return "historicalDataResponse", history.data_response(model)
 
     async def _historical_operations(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.HistoricalOperationRequestMessage)
@@ -1052,6 +1118,8 @@ class ModelService(ServiceBase):
     async def _query(self, session: SessionHandle, body: Message) -> Reply:
         assert isinstance(body, pb.ModelsQueryRequestMessage)
         try:
+            # The query reads the stored snapshots: make them hold every acknowledged op.
+            await self.flush_snapshots(parse_query(body.query).collection)
             reply = await run_query(self._db, self._domain_pk, session, body.query)
         except QueryError as exc:
             raise ServiceError("invalid_query", exc.message, {"index": exc.index}) from None

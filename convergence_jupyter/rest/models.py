@@ -46,6 +46,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from convergence_jupyter import ot
 from convergence_jupyter.domain.errors import ServiceError
+from convergence_jupyter.models import snapshots
 from convergence_jupyter.models.limits import check_new_model
 from convergence_jupyter.models.link_index import index_new_model
 from convergence_jupyter.models.persistence import snapshot_from_json, snapshot_to_json
@@ -279,6 +280,12 @@ async def model_info(ctx: RequestContext, domain: DomainRecord, model_id: str) -
     record = await _model(ctx, domain, model_id)
     live = models.live_version(model_id)
     if live is None:
+        # The stored snapshot may lag behind the op log: replay the tail (models/snapshots.py).
+        async with ctx.database.transaction(readonly=True) as tx:
+            found = await ModelRepository(tx).get(domain.pk, model_id)
+            if found is None:
+                raise ProblemError(404, f"there is no model '{model_id}'")
+            record = await snapshots.current(tx, found)
         data = ot.to_plain(snapshot_from_json(record.data))
         return ModelInfo(**_summary(record, record.collection_id), data=data)
     try:

@@ -4,7 +4,7 @@ saves after changes, a final save at unload, and an orderly shutdown.
 Why editing never waits for a receiver: the model service only *tells* this object that a
 model changed (after the durable commit, off the commit path); everything else happens in
 background tasks here. A save reads the model's snapshot from the database at each attempt
-(the row always holds the snapshot at its version), so a retry after an outage sends the
+(its stored snapshot plus the op tail after it), so a retry after an outage sends the
 *latest* state and no op can be missing from it; saves of one (hook, model) never overlap.
 
 Debounce (per hook): a save starts ``debounce_seconds`` after the last change, but no later
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from convergence_jupyter import ot
+from convergence_jupyter.models import snapshots
 from convergence_jupyter.models.lifecycle import ModelInitFailed, ModelRef
 from convergence_jupyter.models.persistence import snapshot_from_json
 from convergence_jupyter.store.database import Database
@@ -331,8 +332,10 @@ class WebhookDispatcher:
     async def _snapshot(self, model: ModelRef) -> payloads.Snapshot | None:
         async with self._db.transaction(readonly=True) as tx:
             record = await ModelRepository(tx).get(model.domain_pk, model.model_id)
-        if record is None:
-            return None
+            if record is None:
+                return None
+            # The stored snapshot plus the op tail after it (the snapshot is written behind).
+            record = await snapshots.current(tx, record)
         data = ot.to_plain(snapshot_from_json(record.data))
         return payloads.Snapshot(model, record.version, record.created_at, record.modified_at, data)
 

@@ -13,6 +13,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from convergence_jupyter import ot
+from convergence_jupyter.models import wire
+
 from .harness import DRIVER, HERE, ScenarioResult, ServerProcess, _node_env, _parse_result
 
 MARKER = re.compile(r"<\d+\.\d+>")
@@ -154,16 +157,15 @@ def read_store(database_url: str, model_id: str) -> dict[str, Any]:
         conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            pk, version, data = conn.execute(
-                "SELECT id, version, data FROM models WHERE model_id = ?", (model_id,)
+            pk, version, data, snapshot_at = conn.execute(
+                "SELECT id, version, data, snapshot_version FROM models WHERE model_id = ?",
+                (model_id,),
             ).fetchone()
-            versions = [
-                v
-                for (v,) in conn.execute(
-                    "SELECT version FROM model_operations WHERE model_pk = ? ORDER BY version",
-                    (pk,),
-                )
-            ]
+            log = conn.execute(
+                "SELECT version, operation FROM model_operations WHERE model_pk = ?"
+                " ORDER BY version",
+                (pk,),
+            ).fetchall()
         finally:
             conn.close()
     else:
@@ -173,23 +175,34 @@ def read_store(database_url: str, model_id: str) -> dict[str, Any]:
         with psycopg.connect("postgresql://" + rest) as pg:
             integrity = "ok"
             row = pg.execute(
-                "SELECT id, version, data FROM models WHERE model_id = %s", (model_id,)
+                "SELECT id, version, data, snapshot_version FROM models WHERE model_id = %s",
+                (model_id,),
             ).fetchone()
             assert row is not None
-            pk, version, data = row
-            versions = [
-                v
-                for (v,) in pg.execute(
-                    "SELECT version FROM model_operations WHERE model_pk = %s ORDER BY version",
-                    (pk,),
-                )
-            ]
+            pk, version, data, snapshot_at = row
+            log = pg.execute(
+                "SELECT version, operation FROM model_operations WHERE model_pk = %s"
+                " ORDER BY version",
+                (pk,),
+            ).fetchall()
+    versions = [v for v, _ in log]
     return {
         "integrity": integrity,
         "version": version,
         "versions": versions,
-        "data": plain(json.loads(data)),
+        "data": plain(_with_tail(json.loads(data), snapshot_at, log)),
     }
+
+
+def _with_tail(snapshot: Any, snapshot_at: int | None, log: list[Any]) -> Any:
+    """The stored snapshot plus the op-log tail after it (issue 11: a batch commits only its
+    ops; ``snapshot_version`` says which version the snapshot is at, NULL: the model's)."""
+    if snapshot_at is None:
+        return snapshot
+    tree = ot.ModelTree(ot.value_from_json(snapshot))
+    for _, operation in (entry for entry in log if entry[0] > snapshot_at):
+        ot.apply(tree, ot.as_operation(wire.applied_from_json(operation)))
+    return ot.value_to_json(tree.root)
 
 
 def check_acked_present(store: dict[str, Any], acks: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ from google.protobuf.wrappers_pb2 import BoolValue, StringValue
 
 from convergence_jupyter import ot
 from convergence_jupyter.domain.errors import ServiceError
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.models.links import Link
 from convergence_jupyter.models.persistence import snapshot_from_json
 from convergence_jupyter.protocol.schema import model_pb2 as pb
@@ -52,8 +52,8 @@ async def create(w: World, s: FakeSession, collection: str, model_id: str, data:
 async def record(w: World, model_id: str) -> ModelRecord:
     async with w.db.transaction(readonly=True) as tx:
         found = await ModelRepository(tx).get(w.domain.pk, model_id)
-    assert found is not None
-    return found
+        assert found is not None
+        return await snapshots.current(tx, found)  # the stored snapshot plus the op tail
 
 
 async def links(w: World, model_id: str) -> set[Link]:

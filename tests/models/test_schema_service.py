@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convergence_jupyter import ot
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.models.schema import CollectionSchema
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import CollectionRepository, ModelRepository
@@ -66,6 +66,7 @@ async def stored(w: World, model_id: str) -> tuple[int, Any]:
     async with w.db.transaction(readonly=True) as tx:
         rec = await ModelRepository(tx).get(w.domain.pk, model_id)
         assert rec is not None
+        rec = await snapshots.current(tx, rec)  # the stored snapshot plus the op tail
     return rec.version, ot.to_plain(ot.value_from_json(json.loads(rec.data)))
 
 

@@ -11,7 +11,7 @@ import pytest
 from google.protobuf.wrappers_pb2 import Int32Value, StringValue
 
 from convergence_jupyter import ot
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.models.persistence import ModelPersistence
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store.models import ModelRepository
@@ -47,9 +47,12 @@ async def settle(w: World, model_id: str = "m1") -> None:
 
 
 async def stored(w: World, model_id: str = "m1") -> tuple[int, Any, list[Any]]:
+    """What the database holds: the stored snapshot plus the op tail after it (the snapshot
+    is written behind the op log, models/snapshots.py)."""
     async with w.db.transaction(readonly=True) as tx:
         rec = await ModelRepository(tx).get(w.domain.pk, model_id)
         assert rec is not None
+        rec = await snapshots.current(tx, rec)
         ops = await ModelRepository(tx).operations(rec.pk, 1, rec.version)
     return rec.version, ot.to_plain(ot.value_from_json(json.loads(rec.data))), ops
 
