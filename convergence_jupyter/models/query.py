@@ -131,6 +131,7 @@ async def run_query(
                 order_by=plan.order_by,
                 limit=count if paged else None,
                 offset=start if paged else 0,
+                joins=plan.joins,
             )
     except DataError:
         # A document the database cannot read as JSON (PostgreSQL: a "\u0000" in a string).

@@ -26,9 +26,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Text, and_, case, cast, false, func, literal, not_, null, or_, true
+from sqlalchemy import (
+    Float,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from convergence_jupyter.models.query_ast import (
     And,
@@ -50,15 +65,29 @@ _EXACT_INT = 2**53
 _CLASSES = (("boolean", 1), ("double", 2), ("string", 3), ("date", 4), ("array", 5), ("object", 6))
 
 
+#: PostgreSQL: each model's snapshot parsed to jsonb once per row, by this LATERAL subquery,
+#: instead of once per field reference (a cast per reference was most of a query's time:
+#: 10,000 models, ``owner = 'ann' ORDER BY score``, 282 ms, see bench/README.md). ``OFFSET 0``
+#: keeps the planner from inlining it back into every reference.
+POSTGRES_DOC = (
+    select(cast(ModelRow.data, JSONB).label("doc"))
+    .correlate(ModelRow)
+    .offset(0)
+    .lateral("snapshot_doc")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """``where``: SQL conjuncts; ``residual``: what Python still has to check; ``order_by``:
     the SQL ordering (ending in creation order), None when Python must order. ``exact``: SQL
-    alone decides the page, so LIMIT/OFFSET and the total come from the database."""
+    alone decides the page, so LIMIT/OFFSET and the total come from the database. ``joins``:
+    what the conditions and ordering read besides the model row (joined ``ON true``)."""
 
     where: tuple[ColumnElement[bool], ...]
     residual: Node | None
     order_by: tuple[ColumnElement[Any], ...] | None
+    joins: tuple[FromClause, ...] = ()
 
     @property
     def exact(self) -> bool:
@@ -129,7 +158,7 @@ class _SqliteJson(_Value):
 
 class _PostgresJson(_Value):
     def __init__(self, parts: list[str]) -> None:
-        doc = cast(ModelRow.data, JSONB)
+        doc = POSTGRES_DOC.c.doc
         self._tag = doc.op("#>>", return_type=Text)(literal([*parts, "type"], ARRAY(Text)))
         self._raw = doc.op("#>>", return_type=Text)(literal([*parts, "value"], ARRAY(Text)))
 
@@ -227,6 +256,8 @@ class _Compiler:
         if dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"no JSON query support for {dialect!r}")
         self.postgres = dialect == "postgresql"
+        #: Whether a compiled field reads the parsed snapshot (PostgreSQL: ``POSTGRES_DOC``).
+        self.reads_document = False
 
     def field(self, field: Field) -> _Value | None:
         if field.meta:
@@ -239,6 +270,7 @@ class _Compiler:
                 if isinstance(part, str) and not _safe_text(part):
                     return None
                 parts += ["value", str(part)]
+            self.reads_document = True
             return _PostgresJson(parts)
         path = _sqlite_path(field)
         return None if path is None else _SqliteJson(path)
@@ -369,4 +401,6 @@ def compile_query(query: Query, dialect: str) -> Plan:
         rest = residual[0]
     elif residual:
         rest = And(tuple(residual))
-    return Plan(tuple(where), rest, compiler.order(query))
+    order_by = compiler.order(query)
+    joins = (POSTGRES_DOC,) if compiler.reads_document else ()
+    return Plan(tuple(where), rest, order_by, joins)

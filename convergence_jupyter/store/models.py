@@ -18,6 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from ._sql import insert_ignore_one
 from .base import utcnow
@@ -311,6 +312,7 @@ class ModelRepository:
         order_by: Sequence[ColumnElement[Any]] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        joins: Sequence[FromClause] = (),
     ) -> tuple[list[ModelRecord], int]:
         """The models of ``collection`` that ``readable`` may read (None: all) and that satisfy
         ``where``, ordered by ``order_by`` (default: creation order), the page ``offset`` /
@@ -319,7 +321,10 @@ class ModelRepository:
         conditions = [ModelRow.collection_pk == collection.pk, *where]
         if readable is not None:
             conditions.append(_readable(readable))
-        stmt = select(ModelRow, func.count().over().label("total")).where(*conditions)
+        stmt = select(ModelRow, func.count().over().label("total")).select_from(ModelRow)
+        for joined in joins:  # LATERAL subqueries over the row (see models.query_sql)
+            stmt = stmt.join(joined, true())
+        stmt = stmt.where(*conditions)
         stmt = stmt.order_by(*(order_by if order_by is not None else (ModelRow.id,)))
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -331,7 +336,10 @@ class ModelRepository:
             return models, int(rows[0][1])
         if limit is None and not offset:
             return [], 0
-        total = await self._session.scalar(select(func.count()).where(*conditions))
+        counted = select(func.count()).select_from(ModelRow)
+        for joined in joins:
+            counted = counted.join(joined, true())
+        total = await self._session.scalar(counted.where(*conditions))
         return [], int(total or 0)
 
     async def create(
