@@ -952,12 +952,15 @@ class ModelService(ServiceBase):
                 await models.delete(other.pk)
         await self.models_deleted(plan.delete)
         for source_id, targets in sorted(plan.nullify.items()):
-            await self._nullify(source_id, session_id, targets)
+            await self.nullify_links(source_id, session_id, targets)
         return True
 
-    async def _nullify(
+    async def nullify_links(
         self, source_id: str, session_id: str, targets: set[tuple[str, str]]
     ) -> None:
+        """Set every link in ``source_id`` to one of ``targets`` (collection, model id) to
+        null, as a server op open clients see (the ``nullify`` delete policy)."""
+
         def build(tree: ot.ModelTree, next_id: Callable[[], str]) -> ot.Operation | None:
             return nullify_operation(tree.root, targets, next_id)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from convergence_jupyter import ot
@@ -30,9 +30,8 @@ from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.models.limits import check_new_model
 from convergence_jupyter.models.link_index import index_new_model
 from convergence_jupyter.models.link_integrity import DeletePlan, LinkRefused, plan_delete
-from convergence_jupyter.models.links import nullify_operation
 from convergence_jupyter.models.persistence import snapshot_to_json
-from convergence_jupyter.models.schema import CollectionSchema, SchemaViolation
+from convergence_jupyter.models.schema import CollectionSchema
 from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.store.activities import ActivityRecord, ActivityRepository
 from convergence_jupyter.store.chats import ChatRecord, ChatRepository
@@ -316,20 +315,8 @@ class WorkspaceService:
         for activity in activities:
             await self._activities.delete_activity(activity)
         for source_id, targets in sorted(plan.nullify.items()):
-            await self._nullify(source_id, session_id, targets)
+            await self._models.nullify_links(source_id, session_id, targets)
         return True
-
-    async def _nullify(
-        self, source_id: str, session_id: str, targets: set[tuple[str, str]]
-    ) -> None:
-        def build(tree: ot.ModelTree, next_id: Callable[[], str]) -> ot.Operation | None:
-            return nullify_operation(tree.root, targets, next_id)
-
-        try:
-            await self._models.submit_server_operation(source_id, session_id, build)
-        except (ServiceError, SchemaViolation, ot.InvalidOperationError) as exc:
-            # Gone meanwhile, or its schema forbids null there: the link is left dangling.
-            log.warning("model %s: links to deleted models not nulled: %s", source_id, exc)
 
     # -- members --------------------------------------------------------------------------------
 
