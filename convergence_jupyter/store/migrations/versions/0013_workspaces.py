@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0013_workspaces"
 down_revision: str | Sequence[str] | None = "0012_path_permissions"
 branch_labels: str | Sequence[str] | None = None

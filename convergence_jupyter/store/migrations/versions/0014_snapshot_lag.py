@@ -4,7 +4,7 @@ NULL means the snapshot is at the model's version (every existing row); a number
 op log holds the tail after it, which a load replays.
 
 Revision ID: 0014_snapshot_lag
-Revises: 0011_model_links
+Revises: 0013_workspaces
 
 Frozen history: plain SQLAlchemy types only, no imports of the live table modules.
 """
