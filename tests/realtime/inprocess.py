@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from sqlalchemy import inspect, text
 
 from convergence_jupyter import ot
 from convergence_jupyter.domain.runtime import DomainRuntime
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.protocol.envelope import encode
 from convergence_jupyter.protocol.schema import core_pb2
 from convergence_jupyter.protocol.schema import model_pb2 as pb
@@ -295,7 +294,9 @@ class StoredModel:
 async def stored_models(
     server: RealtimeServer, domain_pk: int, model_ids: list[str]
 ) -> dict[str, StoredModel]:
-    """The committed version, data and op log of some models (one read transaction)."""
+    """The committed version, data and op log of some models (one read transaction). The data
+    is the stored snapshot plus the op tail after it (the snapshot is written behind the op
+    log, models/snapshots.py)."""
     found: dict[str, StoredModel] = {}
     async with server.database.transaction(readonly=True) as tx:
         repo = ModelRepository(tx)
@@ -304,7 +305,7 @@ async def stored_models(
             if record is None:
                 continue
             ops = await repo.operations(record.pk, 1, record.version)
-            data = ot.to_plain(ot.value_from_json(json.loads(record.data)))
+            data = ot.to_plain((await snapshots.current_tree(tx, record)).root)
             found[model_id] = StoredModel(record.version, data, ops)
     return found
 

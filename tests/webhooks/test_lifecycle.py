@@ -23,7 +23,7 @@ from convergence_jupyter.domain.errors import ServiceError
 from convergence_jupyter.domain.runtime import DomainRuntime
 from convergence_jupyter.domain.session import DomainRef
 from convergence_jupyter.domain.users import DomainUser, DomainUserId, UserType
-from convergence_jupyter.models import wire
+from convergence_jupyter.models import snapshots, wire
 from convergence_jupyter.models.service import ModelService
 from convergence_jupyter.protocol.schema import model_pb2 as pb
 from convergence_jupyter.store import UserRepository
@@ -103,9 +103,10 @@ class World:
     async def stored(self, model_id: str) -> tuple[int, Any] | None:
         async with self.place.db.transaction(readonly=True) as tx:
             record = await ModelRepository(tx).get(self.place.domain_pk, model_id)
-        if record is None:
-            return None
-        return record.version, ot.to_plain(ot.value_from_json(json.loads(record.data)))
+            if record is None:
+                return None
+            tree = await snapshots.current_tree(tx, record)  # the snapshot plus the op tail
+        return record.version, ot.to_plain(tree.root)
 
 
 @asynccontextmanager
