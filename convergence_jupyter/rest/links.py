@@ -30,9 +30,9 @@ from convergence_jupyter.rest.content_support import (
     service,
 )
 from convergence_jupyter.rest.framework import ProblemError, RequestContext, Router, Scope
-from convergence_jupyter.rest.models import model_info
+from convergence_jupyter.rest.models import model_info, model_record
 from convergence_jupyter.store.model_links import LinkPolicy
-from convergence_jupyter.store.models import CollectionRepository, ModelRecord, ModelRepository
+from convergence_jupyter.store.models import CollectionRepository, ModelRepository
 from convergence_jupyter.store.records import DomainRecord
 
 router = Router(
@@ -95,14 +95,6 @@ class LinkPolicyBody(BaseModel):
     policy: LinkPolicy = Field(description="What deleting a linked-to model of it does.")
 
 
-async def _source(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelRecord:
-    async with ctx.database.transaction(readonly=True) as tx:
-        record = await ModelRepository(tx).get(domain.pk, model_id)
-    if record is None:
-        raise ProblemError(404, f"there is no model '{model_id}'")
-    return record
-
-
 @router.get(
     DOMAIN + "/models/{model_id}/links",
     operation_id="listModelLinks",
@@ -113,7 +105,7 @@ async def list_links(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: Id
 ) -> ModelLinks:
     record = await ctx.domain(namespace, domain)
-    source = await _source(ctx, record, model_id)
+    source = await model_record(ctx, record, model_id)
     found = await (await service(ctx, record, ModelService)).links_of(source)
     return ModelLinks(
         links=[ModelLink(path=k.path, collection=k.collection, id=k.model_id) for k in found]
@@ -130,7 +122,7 @@ async def list_backlinks(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: Id
 ) -> Backlinks:
     record = await ctx.domain(namespace, domain)
-    target = await _source(ctx, record, model_id)
+    target = await model_record(ctx, record, model_id)
     found = await (await service(ctx, record, ModelService)).backlinks(target)
     return Backlinks(
         backlinks=[
@@ -154,7 +146,7 @@ async def resolve_link(
     reader may not read the target (the response then carries no data of it)."""
     record = await ctx.domain(namespace, domain)
     models = await service(ctx, record, ModelService)
-    source = await _source(ctx, record, model_id)
+    source = await model_record(ctx, record, model_id)
     link = next((k for k in await models.links_of(source) if k.path == query.path), None)
     if link is None:
         raise ProblemError(404, f"model '{model_id}' has no link at '{query.path}'")

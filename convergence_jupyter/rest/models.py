@@ -245,7 +245,8 @@ def _rest_flags(flags: PermissionFlags) -> ModelFlags:
     return ModelFlags(read=flags.read, write=flags.write, remove=flags.remove, manage=flags.manage)
 
 
-async def _model(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelRecord:
+async def model_record(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelRecord:
+    """The model's row, or 404."""
     async with ctx.database.transaction(readonly=True) as tx:
         record = await ModelRepository(tx).get(domain.pk, model_id)
     if record is None:
@@ -277,7 +278,7 @@ async def model_info(ctx: RequestContext, domain: DomainRecord, model_id: str) -
     """Data and version read together: from the live model when it is loaded here (so they
     match what clients see), else from the store."""
     models = await service(ctx, domain, ModelService)
-    record = await _model(ctx, domain, model_id)
+    record = await model_record(ctx, domain, model_id)
     live = models.live_version(model_id)
     if live is None:
         # The stored snapshot may lag behind the op log: replay the tail (models/snapshots.py).
@@ -445,7 +446,7 @@ async def replace_model(
     record = await ctx.domain(namespace, domain)
     models = await service(ctx, record, ModelService)
     _within_limits(models, plain_tree(body.data))  # 400 before anything changes
-    await _model(ctx, record, model_id)
+    await model_record(ctx, record, model_id)
     expected = body.expected_version
     data = body.data
 
@@ -506,7 +507,7 @@ async def get_model_permissions(
     """``world`` applies only when ``override_collection`` is set; otherwise the collection's
     world permissions do. Per-user grants win over both."""
     record = await ctx.domain(namespace, domain)
-    return await _permissions(ctx, await _model(ctx, record, model_id))
+    return await _permissions(ctx, await model_record(ctx, record, model_id))
 
 
 @router.patch(
@@ -528,7 +529,7 @@ async def set_model_permissions(
     """Open sessions that lose read access are force-closed, the others are told their new
     permissions, as after a client's ``setModelPermissions``."""
     record = await ctx.domain(namespace, domain)
-    model = await _model(ctx, record, model_id)
+    model = await model_record(ctx, record, model_id)
     grants = await _grants(ctx, record, body.users)
     removed = await resolve_users(ctx, record, body.remove_users)
     async with ctx.database.transaction() as tx:
@@ -558,7 +559,7 @@ async def export_model(
 ) -> ModelExport:
     record = await ctx.domain(namespace, domain)
     info = await model_info(ctx, record, model_id)
-    model = await _model(ctx, record, model_id)
+    model = await model_record(ctx, record, model_id)
     return ModelExport(
         id=info.id,
         collection=info.collection,

@@ -29,8 +29,9 @@ from convergence_jupyter.rest.content_support import (
     user_kind,
 )
 from convergence_jupyter.rest.framework import ProblemError, RequestContext, Router, Scope
+from convergence_jupyter.rest.models import model_record
 from convergence_jupyter.store.groups import GroupRepository
-from convergence_jupyter.store.models import ModelRecord, ModelRepository
+from convergence_jupyter.store.models import ModelRecord
 from convergence_jupyter.store.path_grants import PathGrantRepository
 from convergence_jupyter.store.records import DomainRecord
 
@@ -70,14 +71,6 @@ class PathPermissionKey(BaseModel):
 
 class PathPermissions(BaseModel):
     grants: list[PathPermission]
-
-
-async def _model(ctx: RequestContext, domain: DomainRecord, model_id: str) -> ModelRecord:
-    async with ctx.database.transaction(readonly=True) as tx:
-        record = await ModelRepository(tx).get(domain.pk, model_id)
-    if record is None:
-        raise ProblemError(404, f"there is no model '{model_id}'")
-    return record
 
 
 async def _subject_keys(
@@ -137,7 +130,7 @@ async def get_path_permissions(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: str
 ) -> PathPermissions:
     record = await ctx.domain(namespace, domain)
-    return await _listing(ctx, await _model(ctx, record, model_id))
+    return await _listing(ctx, await model_record(ctx, record, model_id))
 
 
 @router.put(
@@ -152,7 +145,7 @@ async def set_path_permission(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: str, body: PathPermission
 ) -> PathPermissions:
     record = await ctx.domain(namespace, domain)
-    model = await _model(ctx, record, model_id)
+    model = await model_record(ctx, record, model_id)
     path = _pointer(body.path)
     user_pk, group_pk, name = await _subject_keys(ctx, record, body.subject)
     try:
@@ -185,7 +178,7 @@ async def delete_path_permission(
     ctx: RequestContext, *, namespace: str, domain: str, model_id: str, body: PathPermissionKey
 ) -> PathPermissions:
     record = await ctx.domain(namespace, domain)
-    model = await _model(ctx, record, model_id)
+    model = await model_record(ctx, record, model_id)
     path = _pointer(body.path)
     user_pk, group_pk, _ = await _subject_keys(ctx, record, body.subject)
     async with ctx.database.transaction() as tx:
